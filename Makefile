@@ -1,0 +1,41 @@
+# The course's commands. The first two are all a new user needs:
+#   make book   - create (or reuse) .venv, install requirements.txt, build the book
+#   make test   - the whole test suite (the book build, nbgrader grading, the helper package)
+# Instructors:
+#   make release                                   - regenerate exercises/ from solutions/
+#   make grade ASSIGNMENT=01-convolution SUBMISSIONS=path/to/submissions
+SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+BIN := $(abspath $(VENV))/bin
+export PATH := $(BIN):$(PATH)
+JOBS ?= 2
+
+.PHONY: book test release grade clean-book help
+help:
+	@sed -n '1,9p' Makefile
+
+$(VENV)/.installed: requirements.txt pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --upgrade --quiet pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	@touch $@
+
+book: $(VENV)/.installed
+	$(BIN)/jupyter-book build book --warningiserror --nitpick --keep-going
+	@echo "The book: $(abspath book/_build/html/index.html)"
+
+test: $(VENV)/.installed
+	$(PY) -m pytest -n $(JOBS) --dist loadfile $(PYTEST_ARGS)
+
+release: $(VENV)/.installed
+	$(PY) autograder/course.py release $(ASSIGNMENTS)
+
+grade: $(VENV)/.installed
+	@test -n "$(ASSIGNMENT)" -a -n "$(SUBMISSIONS)" || { echo "usage: make grade ASSIGNMENT=01-convolution SUBMISSIONS=folder"; exit 2; }
+	$(PY) autograder/course.py grade $(ASSIGNMENT) $(SUBMISSIONS)
+
+clean-book:
+	rm -rf book/_build

@@ -1,0 +1,179 @@
+"""The grading pipeline: release exercises, collect submissions, autograde, feedback, grades.csv.
+
+Every step is one nbgrader command run in this folder (so that nbgrader_config.py applies), with the
+course root being the folder above. The tests run the same functions on temporary copies of the course.
+
+Usage (from the repository root; `make release` and `make grade` call these):
+
+    python autograder/course.py release [ASSIGNMENT ...]
+    python autograder/course.py grade ASSIGNMENT SUBMISSIONS_DIR
+    python autograder/course.py scores ASSIGNMENT
+
+SUBMISSIONS_DIR holds one folder per student, either in nbgrader's submitted layout
+(STUDENT/ASSIGNMENT/NOTEBOOK.ipynb) or flat (STUDENT/NOTEBOOK.ipynb).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+@dataclass
+class TestResult:
+    grade_id: str
+    score: float
+    max_score: float
+
+
+@dataclass
+class StudentScore:
+    student: str
+    auto_score: float          # points earned on autograded (code) tests
+    auto_max: float            # points available on autograded tests
+    manual_max: float          # points graded by hand (written answers), not in auto_*
+    tests: list[TestResult] = field(default_factory=list)
+
+
+class Course:
+    """A course folder: ROOT/solutions, ROOT/exercises, ROOT/autograder (this folder's files)."""
+
+    def __init__(self, root: Path | str):
+        self.root = Path(root).resolve()
+        self.autograder = self.root / "autograder"
+        self.db_url = "sqlite:///" + str(self.autograder / "gradebook.db")
+
+    # -- running nbgrader ------------------------------------------------------------------------
+    def nbgrader(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        env = dict(os.environ)
+        # nbgrader calls `alembic` and starts kernels: both must come from this environment.
+        env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+        proc = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=self.autograder, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        if check and proc.returncode != 0:
+            raise RuntimeError(f"nbgrader {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout[-5000:]}")
+        return proc
+
+    def assignments(self) -> list[str]:
+        return sorted(p.name for p in (self.root / "solutions").iterdir()
+                      if p.is_dir() and any(p.glob("*.ipynb")))
+
+    # -- steps -----------------------------------------------------------------------------------
+    def release(self, assignments: list[str] | None = None) -> None:
+        """Regenerate exercises/ASSIGNMENT from solutions/ASSIGNMENT (and record it in the gradebook)."""
+        for name in assignments or self.assignments():
+            self.nbgrader("generate_assignment", name, "--force")
+
+    def collect(self, assignment: str, submissions: Path | str) -> list[str]:
+        """Copy each student's notebooks into autograder/submitted/STUDENT/ASSIGNMENT/. Returns the students."""
+        submissions = Path(submissions)
+        if not submissions.is_dir():
+            raise FileNotFoundError(f"no submissions folder at {submissions}")
+        students = []
+        for student_dir in sorted(p for p in submissions.iterdir() if p.is_dir()):
+            source = student_dir / assignment if (student_dir / assignment).is_dir() else student_dir
+            notebooks = sorted(source.glob("*.ipynb"))
+            if not notebooks:
+                print(f"warning: {student_dir.name} submitted no notebook for {assignment}", file=sys.stderr)
+                continue
+            target = self.autograder / "submitted" / student_dir.name / assignment
+            if target.exists():
+                shutil.rmtree(target)
+            target.mkdir(parents=True)
+            for nb in notebooks:
+                shutil.copy2(nb, target / nb.name)
+            students.append(student_dir.name)
+        return students
+
+    def autograde(self, assignment: str, students: list[str] | None = None) -> None:
+        args = ["autograde", assignment, "--create", "--force"]
+        if students:
+            args.append("--student=" + ",".join(students))
+        self.nbgrader(*args)
+
+    def feedback(self, assignment: str) -> None:
+        self.nbgrader("generate_feedback", assignment, "--force")
+
+    def export(self, path: Path | str | None = None) -> Path:
+        path = Path(path) if path else self.autograder / "grades.csv"
+        self.nbgrader("export", "--to", str(path))
+        return path
+
+    # -- reading the gradebook -------------------------------------------------------------------
+    def scores(self, assignment: str) -> dict[str, StudentScore]:
+        from nbgrader.api import Gradebook
+
+        result: dict[str, StudentScore] = {}
+        with Gradebook(self.db_url) as gb:
+            for sub in gb.assignment_submissions(assignment):
+                tests, manual_max = [], 0.0
+                for nb in sub.notebooks:
+                    for g in nb.grades:
+                        if g.cell_type == "code":
+                            tests.append(TestResult(g.name, float(g.auto_score or 0.0), float(g.max_score)))
+                        else:
+                            manual_max += float(g.max_score)
+                result[sub.student.id] = StudentScore(
+                    sub.student.id, sum(t.score for t in tests), sum(t.max_score for t in tests), manual_max,
+                    sorted(tests, key=lambda t: t.grade_id))
+        return result
+
+    def autograded_notebook(self, assignment: str, student: str) -> Path:
+        found = sorted((self.autograder / "autograded" / student / assignment).glob("*.ipynb"))
+        if not found:
+            raise FileNotFoundError(f"no autograded notebook for {student}/{assignment}")
+        return found[0]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--root", default=str(HERE.parent), help="course root (default: the repository)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("release", help="regenerate exercises/ from solutions/")
+    p.add_argument("assignments", nargs="*")
+    p = sub.add_parser("grade", help="collect, autograde, generate feedback, export grades.csv")
+    p.add_argument("assignment")
+    p.add_argument("submissions")
+    p = sub.add_parser("scores", help="print each student's autograded score")
+    p.add_argument("assignment")
+    args = parser.parse_args(argv)
+
+    course = Course(args.root)
+    if args.command == "release":
+        course.release(args.assignments or None)
+        print("released:", ", ".join(args.assignments or course.assignments()))
+    elif args.command == "grade":
+        if args.assignment not in course.assignments():
+            parser.error(f"unknown assignment {args.assignment!r}; choose one of {', '.join(course.assignments())}")
+        students = course.collect(args.assignment, args.submissions)
+        if not students:
+            parser.error(f"no submissions for {args.assignment} in {args.submissions}")
+        course.release([args.assignment])  # make sure the gradebook knows the assignment's tests
+        course.autograde(args.assignment, students)
+        course.feedback(args.assignment)
+        out = course.export()
+        print(f"graded {len(students)} submissions; grades in {out}; "
+              f"feedback in {course.autograder / 'feedback'}")
+        _print_scores(course.scores(args.assignment))
+    elif args.command == "scores":
+        _print_scores(course.scores(args.assignment))
+    return 0
+
+
+def _print_scores(scores: dict[str, StudentScore]) -> None:
+    writer = csv.writer(sys.stdout)
+    writer.writerow(["student", "auto_score", "auto_max", "manual_max"])
+    for s in scores.values():
+        writer.writerow([s.student, s.auto_score, s.auto_max, s.manual_max])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,12 @@
+"""Shared helpers for the open CNN course.
+
+Code that the book, the exercise notebooks and the tests all use lives here, once:
+
+- :mod:`cnncourse.data`     -- real, offline data sets (scikit-image photographs, scikit-learn digits)
+- :mod:`cnncourse.plotting` -- figures drawn by code (sliding windows, feature maps, kernels)
+- :mod:`cnncourse.checks`   -- assertions used by graded tests, with messages a student can act on
+
+This package never contains a solution to an exercise.
+"""
+
+__version__ = "0.1.0"

@@ -1,0 +1,46 @@
+"""Real data sets that need no network.
+
+- :func:`load_photo` -- scikit-image's sample photographs (``chelsea`` is a cat), as floats in [0, 1]
+- :func:`load_digits_images` -- scikit-learn's 8x8 handwritten digits (1,797 images), NCHW
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["load_photo", "to_grayscale", "load_digits_images"]
+
+_PHOTOS = ("chelsea", "camera", "astronaut", "coffee", "rocket", "cat")
+
+
+def to_grayscale(image: np.ndarray) -> np.ndarray:
+    """ITU-R BT.601 luma of an (H, W, 3) image: 0.299 R + 0.587 G + 0.114 B."""
+    image = np.asarray(image)
+    if image.ndim != 3 or image.shape[-1] != 3:
+        raise ValueError(f"to_grayscale expects an (H, W, 3) colour image, got shape {image.shape}")
+    return image @ np.array([0.299, 0.587, 0.114], dtype=image.dtype)
+
+
+def load_photo(name: str = "chelsea", gray: bool = False, dtype=np.float64) -> np.ndarray:
+    """One of scikit-image's sample photographs, shipped with the package (no download).
+
+    Returns an (H, W, 3) colour image, or (H, W) when ``gray`` is true, with values in [0, 1].
+    ``chelsea`` is a 300 x 451 photograph of a cat.
+    """
+    if name not in _PHOTOS:
+        raise ValueError(f"unknown photo {name!r}; choose one of {', '.join(_PHOTOS)}")
+    from skimage import data as skdata
+
+    image = getattr(skdata, name)().astype(dtype) / 255.0
+    if image.ndim == 2:
+        image = np.repeat(image[..., None], 3, axis=-1)
+    return to_grayscale(image) if gray else image
+
+
+def load_digits_images(dtype=np.float32) -> tuple[np.ndarray, np.ndarray]:
+    """scikit-learn's handwritten digits as images: X of shape (1797, 1, 8, 8) in [0, 1], y of shape (1797,)."""
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    x = (digits.images / 16.0).astype(dtype)[:, None, :, :]
+    return x, digits.target.astype(np.int64)

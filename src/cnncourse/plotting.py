@@ -1,0 +1,85 @@
+"""Figures drawn by code, shared by the book and the exercises."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+__all__ = ["show_images", "draw_grid", "draw_sliding_window"]
+
+
+def show_images(images: Sequence[np.ndarray], titles: Sequence[str] | None = None, *, cmap: str = "gray",
+                ncols: int | None = None, size: float = 3.0, symmetric: bool = False):
+    """Show a row (or grid) of 2-D or (H, W, 3) images with titles; returns the figure.
+
+    ``symmetric=True`` centres the colour map on zero (for filter responses, which have a sign).
+    """
+    import matplotlib.pyplot as plt
+
+    images = list(images)
+    n = len(images)
+    ncols = ncols or n
+    nrows = -(-n // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows), squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    for i, image in enumerate(images):
+        ax = axes.flat[i]
+        kwargs = {}
+        if image.ndim == 2:
+            kwargs["cmap"] = "RdBu_r" if symmetric else cmap
+            if symmetric:
+                m = float(np.max(np.abs(image))) or 1.0
+                kwargs.update(vmin=-m, vmax=m)
+        ax.imshow(image, **kwargs)
+        if titles is not None:
+            ax.set_title(titles[i])
+    fig.tight_layout()
+    return fig
+
+
+def draw_grid(ax, values: np.ndarray, *, highlight: tuple[int, int, int, int] | None = None,
+              title: str | None = None, fmt: str = "{:g}", color: str = "tab:orange", cmap: str = "Blues"):
+    """Draw a 2-D array as a grid of numbered cells; ``highlight=(row, col, height, width)`` frames a window."""
+    import matplotlib.patches as patches
+
+    values = np.asarray(values)
+    ax.imshow(values, cmap=cmap, vmin=min(values.min(), 0), vmax=max(values.max(), 1) * 2.5)
+    for (r, c), v in np.ndenumerate(values):
+        ax.text(c, r, fmt.format(v), ha="center", va="center", fontsize=11)
+    ax.set_xticks(np.arange(-0.5, values.shape[1]), minor=True)
+    ax.set_yticks(np.arange(-0.5, values.shape[0]), minor=True)
+    ax.grid(which="minor", color="black", linewidth=0.8)
+    ax.tick_params(which="both", bottom=False, left=False, labelbottom=False, labelleft=False)
+    if highlight is not None:
+        r, c, h, w = highlight
+        ax.add_patch(patches.Rectangle((c - 0.5, r - 0.5), w, h, fill=False, edgecolor=color, linewidth=3))
+    if title:
+        ax.set_title(title)
+
+
+def draw_sliding_window(image: np.ndarray, kernel: np.ndarray, output: np.ndarray, position: tuple[int, int],
+                        *, axes=None):
+    """Three panels: the input with the window at ``position``, the kernel, the output with the cell it fills.
+
+    Returns the figure. The caller computes ``output`` (this module holds no convolution code).
+    """
+    import matplotlib.pyplot as plt
+
+    kh, kw = kernel.shape
+    i, j = position
+    if axes is None:
+        fig, axes = plt.subplots(1, 3, figsize=(11, 3.8), gridspec_kw={"width_ratios": [image.shape[1], kw + 1,
+                                                                                          output.shape[1]]})
+    else:
+        fig = axes[0].figure
+    draw_grid(axes[0], image, highlight=(i, j, kh, kw), title="input")
+    draw_grid(axes[1], kernel, title="kernel", cmap="Oranges")
+    shown = np.where(np.arange(output.size).reshape(output.shape) <= i * output.shape[1] + j, output, np.nan)
+    draw_grid(axes[2], np.nan_to_num(shown, nan=0.0), highlight=(i, j, 1, 1), title="output")
+    for (r, c), v in np.ndenumerate(shown):
+        if np.isnan(v):
+            axes[2].texts[r * output.shape[1] + c].set_text("")
+    fig.tight_layout()
+    return fig

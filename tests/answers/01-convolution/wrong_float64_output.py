@@ -1,0 +1,32 @@
+# Wrong: the output always created as float64, whatever the inputs' dtype.
+# expect-fail: test_cross_correlate2d test_conv2d_basic
+# %% [cross_correlate2d]
+def cross_correlate2d(image, kernel):
+    if image.ndim != 2 or kernel.ndim != 2 or kernel.shape[0] > image.shape[0] or kernel.shape[1] > image.shape[1]:
+        raise ValueError("bad shapes")
+    kh, kw = kernel.shape
+    out = np.zeros((image.shape[0] - kh + 1, image.shape[1] - kw + 1))
+    for i in range(out.shape[0]):
+        for j in range(out.shape[1]):
+            out[i, j] = np.sum(image[i:i + kh, j:j + kw] * kernel)
+    return out
+
+# %% [conv2d_forward]
+def conv2d_forward(x, w, b=None, stride=1, padding=0, dilation=1):
+    sh, sw = as_pair(stride, "stride")
+    ph, pw = as_pair(padding, "padding")
+    dh, dw = as_pair(dilation, "dilation")
+    if x.ndim != 4 or w.ndim != 4 or x.shape[1] != w.shape[1]:
+        raise ValueError("bad shapes")
+    n, c_in, h, wd = x.shape
+    c_out, _, kh, kw = w.shape
+    h_out, w_out = conv_output_size(h, kh, ph, sh, dh), conv_output_size(wd, kw, pw, sw, dw)
+    xp = zero_pad(x, (ph, pw))
+    y = np.zeros((n, c_out, h_out, w_out))
+    for a in range(kh):
+        for beta in range(kw):
+            patch = xp[:, :, a * dh:a * dh + sh * (h_out - 1) + 1:sh, beta * dw:beta * dw + sw * (w_out - 1) + 1:sw]
+            y += np.einsum("nchw,oc->nohw", patch, w[:, :, a, beta])
+    if b is not None:
+        y += b.reshape(1, -1, 1, 1)
+    return y

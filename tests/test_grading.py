@@ -1,0 +1,88 @@
+"""Every exercise autogrades as it should, through nbgrader itself (slow: runs every notebook).
+
+For each assignment in solutions/, one temporary course is released and graded with these students:
+- ``solution``: the release with the instructor's solution cells  -> full marks
+- ``release``: the release untouched                             -> zero, every test failing in its own code
+- ``correct_*`` (tests/answers/ASSIGNMENT/): other correct styles -> full marks
+- ``wrong_*``: typical mistakes                                  -> less than full marks, on the named tests
+"""
+
+from __future__ import annotations
+
+import filecmp
+
+import pytest
+
+from grading import REPO, answers, error_names, make_course, solution_sources, submit
+
+ASSIGNMENTS = sorted(p.name for p in (REPO / "solutions").iterdir() if p.is_dir())
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module", params=ASSIGNMENTS)
+def graded(request, tmp_path_factory):
+    assignment = request.param
+    course = make_course(tmp_path_factory.mktemp(assignment))
+    course.release([assignment])
+    solution = solution_sources(course, assignment)
+    submit(course, assignment, "solution", solution)
+    submit(course, assignment, "release", None)
+    every = answers(assignment, "correct_") + answers(assignment, "wrong_")
+    for answer in every:
+        submit(course, assignment, answer.name, {**solution, **answer.cells})
+    course.autograde(assignment)
+    return assignment, course, course.scores(assignment), {a.name: a for a in every}
+
+
+def test_release_matches_committed_exercises(graded):
+    """exercises/ is byte for byte what nbgrader generate_assignment makes from solutions/."""
+    assignment, course, _, _ = graded
+    fresh, committed = course.root / "exercises" / assignment, REPO / "exercises" / assignment
+    names = sorted(p.name for p in fresh.rglob("*") if p.is_file())
+    assert names == sorted(p.name for p in committed.rglob("*") if p.is_file()), \
+        "exercises/ differs from the release: run `make release` and commit exercises/"
+    mismatch = [n for n in names if not filecmp.cmp(fresh / n, committed / n, shallow=False)]
+    assert not mismatch, f"stale release of {mismatch}: run `make release` and commit exercises/"
+
+
+def test_solution_earns_full_marks(graded):
+    assignment, course, scores, _ = graded
+    s = scores["solution"]
+    failed = [t.grade_id for t in s.tests if t.score < t.max_score]
+    assert s.auto_max > 0 and not failed, f"{assignment}: the solution fails {failed}"
+    assert s.auto_score == s.auto_max
+
+
+def test_release_earns_zero_because_tests_fail(graded):
+    assignment, course, scores, _ = graded
+    s = scores["release"]
+    assert s.auto_score == 0, f"{assignment}: the untouched release earns {s.auto_score}: {s.tests}"
+    # Each test cell must fail on the student's stub, not on a crash earlier in the notebook.
+    errors = error_names(course.autograded_notebook(assignment, "release"))
+    assert errors and all(errors.values()), f"some test cells passed or did not run: {errors}"
+    for grade_id, names in errors.items():
+        assert set(names) <= {"NotImplementedError", "CheckFailure", "AssertionError"}, \
+            f"{assignment}/{grade_id} failed with {names}, not because the stub is unimplemented"
+
+
+def test_correct_answers_in_other_styles_earn_full_marks(graded):
+    assignment, course, scores, every = graded
+    correct = [name for name in every if name.startswith("correct_")]
+    assert len(correct) >= 2, f"{assignment}: need at least two alternative correct answers in tests/answers"
+    for name in correct:
+        s = scores[name]
+        failed = [(t.grade_id, t.score, t.max_score) for t in s.tests if t.score < t.max_score]
+        assert not failed, f"{assignment}/{name}: a correct answer loses marks on {failed}"
+
+
+def test_wrong_answers_lose_marks_where_expected(graded):
+    assignment, course, scores, every = graded
+    wrong = [a for name, a in every.items() if name.startswith("wrong_")]
+    assert len(wrong) >= 3, f"{assignment}: need typical wrong answers in tests/answers"
+    for answer in wrong:
+        s = scores[answer.name]
+        assert s.auto_score < s.auto_max, f"{assignment}/{answer.name} earns full marks"
+        by_id = {t.grade_id: t for t in s.tests}
+        for grade_id in answer.expect_fail:
+            t = by_id[grade_id]
+            assert t.score < t.max_score, f"{assignment}/{answer.name} should lose marks on {grade_id}"
