@@ -80,5 +80,5 @@ def test_forbid_module_catches_torch_but_not_numpy():
 
 
 def test_relative_error():
-    assert checks.relative_error(np.array([1.0, 2.0]), np.array([1.0, 2.0])) == 0
-    assert checks.relative_error(np.array([1.0, 3.0]), np.array([1.0, 2.0])) == pytest.approx(0.5)
+    assert checks._relative_error(np.array([1.0, 2.0]), np.array([1.0, 2.0])) == 0
+    assert checks._relative_error(np.array([1.0, 3.0]), np.array([1.0, 2.0])) == pytest.approx(0.5)

@@ -81,6 +81,7 @@ def test_wrong_answers_lose_marks_where_expected(graded):
     assert len(wrong) >= 3, f"{assignment}: need typical wrong answers in tests/answers"
     for answer in wrong:
         s = scores[answer.name]
+        assert answer.expect_fail, f"{answer.name}: name the tests it must fail in a '# expect-fail:' line"
         assert s.auto_score < s.auto_max, f"{assignment}/{answer.name} earns full marks"
         by_id = {t.grade_id: t for t in s.tests}
         for grade_id in answer.expect_fail:

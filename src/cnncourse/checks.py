@@ -25,7 +25,6 @@ __all__ = [
     "check_close",
     "check_raises",
     "forbid_module",
-    "relative_error",
 ]
 
 
@@ -75,8 +74,8 @@ def check_array(value: Any, name: str, *, shape: tuple[int, ...] | None = None,
         _fail(name, f"output has shape {tuple(value.shape)}; expected {tuple(shape)}.", hint)
 
 
-def relative_error(actual: np.ndarray, expected: np.ndarray) -> float:
-    """max |a - e| / max(|e|), a scale-free measure of how far ``actual`` is from ``expected``."""
+def _relative_error(actual: np.ndarray, expected: np.ndarray) -> float:
+    """(Private: students implement their own relative_error in exercise 03.) max |a - e| / max(|e|), a scale-free measure of how far ``actual`` is from ``expected``."""
     actual = np.asarray(actual, dtype=np.float64)
     expected = np.asarray(expected, dtype=np.float64)
     scale = max(float(np.max(np.abs(expected), initial=0.0)), 1e-12)
@@ -101,7 +100,7 @@ def check_close(value: Any, expected: np.ndarray, name: str, *, rtol: float = 1e
         index = tuple(int(i) for i in np.argwhere(bad)[0])
         _fail(name,
               f"output has the right shape and dtype but {int(bad.sum())} of {bad.size} values differ from "
-              f"the reference (relative error {100 * relative_error(got, ref):.3g}%); first at index {index}: "
+              f"the reference (relative error {100 * _relative_error(got, ref):.3g}%); first at index {index}: "
               f"got {got[index]:.6g}, expected {ref[index]:.6g}.", hint)
 
 
