@@ -41,13 +41,22 @@ def show_images(images: Sequence[np.ndarray], titles: Sequence[str] | None = Non
 
 def draw_grid(ax, values: np.ndarray, *, highlight: tuple[int, int, int, int] | None = None,
               title: str | None = None, fmt: str = "{:g}", color: str = "tab:orange", cmap: str = "Blues"):
-    """Draw a 2-D array as a grid of numbered cells; ``highlight=(row, col, height, width)`` frames a window."""
+    """Draw a 2-D array as a grid of numbered cells; ``highlight=(row, col, height, width)`` frames a window.
+
+    NaN cells are left blank (white, no number): use them for values not computed yet.
+    """
     import matplotlib.patches as patches
 
-    values = np.asarray(values)
-    ax.imshow(values, cmap=cmap, vmin=min(values.min(), 0), vmax=max(values.max(), 1) * 2.5)
+    values = np.asarray(values, dtype=float)
+    finite = values[np.isfinite(values)]
+    lo, hi = (finite.min(), finite.max()) if finite.size else (0.0, 1.0)
+    span = max(hi - lo, 1e-12)
+    ax.imshow(np.ma.masked_invalid(values), cmap=cmap, vmin=lo - 0.15 * span, vmax=hi + 1.2 * span)
     for (r, c), v in np.ndenumerate(values):
-        ax.text(c, r, fmt.format(v), ha="center", va="center", fontsize=11)
+        if np.isfinite(v):
+            ax.text(c, r, fmt.format(v), ha="center", va="center", fontsize=11)
+    ax.set_xlim(-0.5, values.shape[1] - 0.5)
+    ax.set_ylim(values.shape[0] - 0.5, -0.5)
     ax.set_xticks(np.arange(-0.5, values.shape[1]), minor=True)
     ax.set_yticks(np.arange(-0.5, values.shape[0]), minor=True)
     ax.grid(which="minor", color="black", linewidth=0.8)
@@ -61,25 +70,24 @@ def draw_grid(ax, values: np.ndarray, *, highlight: tuple[int, int, int, int] | 
 
 def draw_sliding_window(image: np.ndarray, kernel: np.ndarray, output: np.ndarray, position: tuple[int, int],
                         *, axes=None):
-    """Three panels: the input with the window at ``position``, the kernel, the output with the cell it fills.
+    """Three panels: the input with the window at ``position``, the kernel, and the output filled in
+    row by row up to the cell the window produces (framed). Returns the figure.
 
-    Returns the figure. The caller computes ``output`` (this module holds no convolution code).
+    The caller computes ``output`` (this module holds no convolution code).
     """
     import matplotlib.pyplot as plt
 
     kh, kw = kernel.shape
     i, j = position
     if axes is None:
-        fig, axes = plt.subplots(1, 3, figsize=(11, 3.8), gridspec_kw={"width_ratios": [image.shape[1], kw + 1,
-                                                                                          output.shape[1]]})
+        fig, axes = plt.subplots(1, 3, figsize=(11, 3.8),
+                                 gridspec_kw={"width_ratios": [image.shape[1], kw, output.shape[1]]})
     else:
         fig = axes[0].figure
     draw_grid(axes[0], image, highlight=(i, j, kh, kw), title="input")
     draw_grid(axes[1], kernel, title="kernel", cmap="Oranges")
-    shown = np.where(np.arange(output.size).reshape(output.shape) <= i * output.shape[1] + j, output, np.nan)
-    draw_grid(axes[2], np.nan_to_num(shown, nan=0.0), highlight=(i, j, 1, 1), title="output")
-    for (r, c), v in np.ndenumerate(shown):
-        if np.isnan(v):
-            axes[2].texts[r * output.shape[1] + c].set_text("")
+    order = np.arange(output.size).reshape(output.shape)
+    shown = np.where(order <= i * output.shape[1] + j, output, np.nan)
+    draw_grid(axes[2], shown, highlight=(i, j, 1, 1), title="output")
     fig.tight_layout()
     return fig
