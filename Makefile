@@ -35,7 +35,7 @@ release: $(VENV)/.installed
 
 grade: $(VENV)/.installed
 	@test -n "$(ASSIGNMENT)" -a -n "$(SUBMISSIONS)" || { echo "usage: make grade ASSIGNMENT=01-convolution SUBMISSIONS=folder"; exit 2; }
-	$(PY) autograder/course.py grade $(ASSIGNMENT) $(SUBMISSIONS)
+	$(PY) autograder/course.py grade $(ASSIGNMENT) $(SUBMISSIONS) --jobs $(JOBS)
 
 clean-book:
 	rm -rf book/_build

@@ -93,11 +93,46 @@ class Course:
             students.append(student_dir.name)
         return students
 
-    def autograde(self, assignment: str, students: list[str] | None = None) -> None:
-        args = ["autograde", assignment, "--create", "--force"]
-        if students:
-            args.append("--student=" + ",".join(students))
-        self.nbgrader(*args)
+    def submitted_students(self, assignment: str) -> list[str]:
+        base = self.autograder / "submitted"
+        return sorted(p.name for p in base.iterdir() if (p / assignment).is_dir()) if base.is_dir() else []
+
+    def autograde(self, assignment: str, students: list[str] | None = None, jobs: int = 1,
+                  progress: bool = False) -> dict[str, str]:
+        """Autograde each student's submission in its own nbgrader process, ``jobs`` at a time.
+
+        One broken submission (invalid JSON, a missing notebook...) does not stop the others: its
+        student gets no marks, and the returned dict maps each such student to nbgrader's message.
+        """
+        from concurrent.futures import ThreadPoolExecutor, as_completed
+
+        from nbgrader.api import Gradebook
+
+        students = students or self.submitted_students(assignment)
+        with Gradebook(self.db_url) as gb:  # create the students first: the jobs then only add grades
+            for student in students:
+                gb.update_or_create_student(student)
+        failures: dict[str, str] = {}
+
+        def grade(student: str) -> tuple[str, subprocess.CompletedProcess]:
+            return student, self.nbgrader("autograde", assignment, "--force", f"--student={student}", check=False)
+
+        bar = None
+        if progress:
+            from tqdm import tqdm
+            bar = tqdm(total=len(students), desc=f"grading {assignment}", unit="submission")
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            for future in as_completed([pool.submit(grade, s) for s in students]):
+                student, proc = future.result()
+                if proc.returncode != 0:
+                    failures[student] = _nbgrader_errors(proc.stdout)
+                if bar is not None:
+                    bar.update(1)
+                    if proc.returncode != 0:
+                        bar.write(f"{student}: not graded: {failures[student].splitlines()[0]}")
+        if bar is not None:
+            bar.close()
+        return failures
 
     def feedback(self, assignment: str) -> None:
         self.nbgrader("generate_feedback", assignment, "--force")
@@ -133,6 +168,12 @@ class Course:
         return found[0]
 
 
+def _nbgrader_errors(log: str) -> str:
+    """The lines of an nbgrader log that say what went wrong (for a student's failed submission)."""
+    lines = [line.strip() for line in log.splitlines() if "ERROR" in line or "Error" in line]
+    return "\n".join(lines[-12:]) or log[-2000:]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--root", default=str(HERE.parent), help="course root (default: the repository)")
@@ -142,6 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("grade", help="collect, autograde, generate feedback, export grades.csv")
     p.add_argument("assignment")
     p.add_argument("submissions")
+    p.add_argument("--jobs", type=int, default=1, help="submissions graded at the same time")
     p = sub.add_parser("scores", help="print each student's autograded score")
     p.add_argument("assignment")
     args = parser.parse_args(argv)
@@ -157,7 +199,9 @@ def main(argv: list[str] | None = None) -> int:
         if not students:
             parser.error(f"no submissions for {args.assignment} in {args.submissions}")
         course.release([args.assignment])  # make sure the gradebook knows the assignment's tests
-        course.autograde(args.assignment, students)
+        failures = course.autograde(args.assignment, students, jobs=args.jobs, progress=True)
+        for student, message in sorted(failures.items()):
+            print(f"NOT GRADED {student}: {message}", file=sys.stderr)
         course.feedback(args.assignment)
         out = course.export()
         print(f"graded {len(students)} submissions; grades in {out}; "

@@ -9,6 +9,7 @@ The course root is the folder above this one (the repository, or a temporary cop
 Run nbgrader from this folder (`cd autograder && nbgrader ...`) or through `make release` / `make grade`.
 """
 import os
+import sys
 
 c = get_config()  # noqa: F821 - provided by traitlets when it loads this file
 
@@ -30,8 +31,25 @@ c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedb
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
-# Autograde: a cell that runs longer than this is stopped; later cells still run.
-c.ExecutePreprocessor.timeout = 300
-c.Execute.timeout = 300
+# Autograde: a cell that runs longer than the timeout (below) is interrupted; later cells still run.
 c.Execute.interrupt_on_timeout = True
 c.Execute.raise_on_iopub_timeout = False
+
+# Student code runs in a sandboxed kernel (sandbox.py): no network, the course folder, the repository
+# and the home folder hidden, memory limited, and a test that did not run earns nothing.
+sys.path.insert(0, HERE)
+from nbgrader.preprocessors import (  # noqa: E402
+    AssignLatePenalties, CheckCellMetadata, IgnorePattern, LimitOutput, SaveAutoGrades)
+from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
+from sandbox import SandboxedExecute  # noqa: E402
+
+c.Autograde.autograde_preprocessors = [
+    SandboxedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
+    AssignLatePenalties, CheckCellMetadata,
+]
+c.SandboxedExecute.course_root = ROOT
+c.SandboxedExecute.timeout = int(os.environ.get("CNN_GRADE_CELL_TIMEOUT", "300"))  # seconds per cell
+c.SandboxedExecute.memory_mb = int(os.environ.get("CNN_GRADE_MEMORY_MB", "6144"))  # per kernel
+# A flood of output is cut: at most this many lines per stream, this many outputs per cell.
+c.LimitOutput.max_lines = 1000
+c.LimitOutput.max_traceback = 100

@@ -48,8 +48,8 @@ def make_course(tmp: Path) -> Course:
     shutil.copytree(REPO / "solutions", tmp / "solutions")
     shutil.copytree(REPO / "exercises", tmp / "exercises")
     (tmp / "autograder").mkdir()
-    for name in ("nbgrader_config.py", "course.py"):
-        shutil.copy2(REPO / "autograder" / name, tmp / "autograder" / name)
+    for path in (REPO / "autograder").glob("*.py"):
+        shutil.copy2(path, tmp / "autograder" / path.name)
     return Course(tmp)
 
 

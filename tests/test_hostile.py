@@ -1,0 +1,225 @@
+"""Hostile and broken submissions: each is graded in one batch beside a correct submission, which
+must keep its full marks, and each ends as the grading design says (see autograder/sandbox.py).
+
+Exercise 01's tests are worth: conv_output_size 3, zero_pad 3, cross_correlate2d 4, conv2d_forward 13.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+
+import nbformat
+import pytest
+
+from grading import REPO, error_names, make_course, solution_sources, submit
+
+pytestmark = pytest.mark.slow
+A = "01-convolution"
+CONV2D_TESTS = ["test_conv2d_basic", "test_conv2d_against_torch", "test_conv2d_pairs", "test_conv2d_bias"]
+
+
+def _sandbox_available() -> bool:
+    import sys
+    sys.path.insert(0, str(REPO / "autograder"))
+    from sandbox import unshare_prefix
+    return unshare_prefix() is not None
+
+
+@pytest.fixture(scope="module")
+def listener():
+    """A TCP server on this machine's loopback: a sandboxed kernel must not reach it."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    server.settimeout(0.2)
+    hits = []
+    stop = threading.Event()
+
+    def serve():
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+                hits.append(1)
+                conn.sendall(b"solutions here")
+                conn.close()
+            except OSError:
+                pass
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield server.getsockname()[1], hits
+    stop.set()
+    server.close()
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory, listener):
+    if not _sandbox_available():
+        pytest.skip("no sandbox here: `unshare --net --mount` needs root or user namespaces")
+    port, hits = listener
+    course = make_course(tmp_path_factory.mktemp("hostile"))
+    course.release([A])
+    sol = solution_sources(course, A)
+    root = str(course.root)
+
+    def with_body(grade_id: str, body: str) -> dict[str, str]:
+        """The solution, with ``body`` run first inside the named function (after BEGIN SOLUTION)."""
+        lines = sol[grade_id].splitlines()
+        i = next(k for k, line in enumerate(lines) if "### BEGIN SOLUTION" in line)
+        indent = lines[i][: len(lines[i]) - len(lines[i].lstrip())]
+        new = "\n".join(lines[: i + 1] + [indent + b for b in body.splitlines()] + lines[i + 1:])
+        return {**sol, grade_id: new}
+
+    def prefixed(grade_id: str, code: str) -> dict[str, str]:
+        return {**sol, grade_id: code + "\n" + sol[grade_id]}
+
+    submit(course, A, "correct", sol)
+    submit(course, A, "infinite_loop", with_body("cross_correlate2d", "while True:\n    pass"))
+    submit(course, A, "memory_bomb", with_body("zero_pad", "hog = []\nwhile True:\n    hog.append(np.ones(2**24))"))
+    submit(course, A, "sys_exit", with_body("conv2d_forward", "import sys\nsys.exit(0)"))
+    submit(course, A, "os_exit", with_body("cross_correlate2d", "import os\nos._exit(0)"))
+    submit(course, A, "segfault", with_body("conv2d_forward", "import ctypes\nctypes.string_at(0)"))
+    submit(course, A, "flood", prefixed("zero_pad", "print('\\n'.join(f'spam {i}' for i in range(1_000_000)))"))
+    submit(course, A, "warnings", prefixed("zero_pad", "import sys, warnings\nwarnings.warn('a warning on stderr')\n"
+                                                       "print('and a line on stderr', file=sys.stderr)"))
+    targets = [f"{root}/solutions/{A}/{A}.ipynb", f"{root}/autograder/gradebook.db",
+               f"{REPO}/solutions/{A}/{A}.ipynb", f"{REPO}/.git/HEAD", f"{REPO}/tests/answers/{A}/correct_loops.py",
+               f"{root}/autograder/submitted/correct/{A}/{A}.ipynb"]
+    snoop = (
+        "import glob, os\n"
+        f"_targets = {targets!r}\n"
+        "_targets += glob.glob('/tmp/**/solutions/**/*.ipynb', recursive=True)[:20]\n"
+        "_targets += glob.glob(os.path.expanduser('~') + '/**/gradebook.db', recursive=True)[:20]\n"
+        "_readable = []\n"
+        "for _p in _targets:\n"
+        "    try:\n"
+        "        open(_p, 'rb').read(16)\n"
+        "        _readable.append(_p)\n"
+        "    except OSError:\n"
+        "        pass\n"
+        "print('READABLE:', _readable)\n"
+    )
+    release_src = {gid: "def conv_output_size(n, k, padding=0, stride=1, dilation=1):\n    raise NotImplementedError()"
+                   for gid in ["conv_output_size"]}
+    submit(course, A, "reads_secrets", {**sol, "conv_output_size": snoop + release_src["conv_output_size"]})
+    phone = (
+        "import socket\n"
+        "_status = []\n"
+        f"for _addr in [('127.0.0.1', {port}), ('1.1.1.1', 80)]:\n"
+        "    try:\n"
+        "        socket.create_connection(_addr, timeout=3).close()\n"
+        "        _status.append('reached')\n"
+        "    except OSError as _e:\n"
+        "        _status.append('blocked')\n"
+        "print('NETWORK:', _status)\n"
+    )
+    submit(course, A, "network", prefixed("cross_correlate2d", phone))
+    # locked test cells rewritten by the student to pass
+    edited = submit(course, A, "edited_tests", None) / f"{A}.ipynb"
+    nb = nbformat.read(edited, as_version=4)
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade") and cell.cell_type == "code":
+            cell.source = "pass"
+    nbformat.write(nb, edited)
+    broken = submit(course, A, "invalid_json", None) / f"{A}.ipynb"
+    broken.write_text('{"cells": [ this is not json')
+
+    old = {k: os.environ.get(k) for k in ("CNN_GRADE_CELL_TIMEOUT", "CNN_GRADE_MEMORY_MB")}
+    os.environ.update(CNN_GRADE_CELL_TIMEOUT="20", CNN_GRADE_MEMORY_MB="4096")
+    try:
+        failures = course.autograde(A, jobs=2)
+    finally:
+        for k, v in old.items():
+            os.environ.pop(k) if v is None else os.environ.__setitem__(k, v)
+    return course, course.scores(A), failures, hits
+
+
+def by_test(scores, student):
+    return {t.grade_id: t.score for t in scores[student].tests}
+
+
+def outputs_text(course, student, grade_id=None):
+    nb = nbformat.read(course.autograded_notebook(A, student), as_version=4)
+    texts = []
+    for cell in nb.cells:
+        if cell.cell_type == "code" and (grade_id is None or cell.metadata.get("nbgrader", {}).get("grade_id") == grade_id):
+            for out in cell.get("outputs", []):
+                texts.append(out.get("text", "") + out.get("evalue", "") + str(out.get("ename", "")))
+    return "\n".join(texts)
+
+
+def test_correct_submission_keeps_full_marks(batch):
+    course, scores, failures, _ = batch
+    assert scores["correct"].auto_score == scores["correct"].auto_max == 23
+
+
+def test_infinite_loop_is_stopped_and_independent_tests_still_run(batch):
+    course, scores, _, _ = batch
+    t = by_test(scores, "infinite_loop")
+    assert t["test_cross_correlate2d"] == 0
+    assert scores["infinite_loop"].auto_score == 23 - 4, t
+
+
+def test_memory_bomb_hits_the_limit_and_is_reported(batch):
+    course, scores, _, _ = batch
+    t = by_test(scores, "memory_bomb")
+    # The limit stops the bomb with a MemoryError in the kernel, which the student sees in the feedback;
+    # the kernel keeps the memory it holds (the traceback keeps the list alive), so later cells may
+    # fail too. Tests that ran before keep their marks, and the rest of the batch is unaffected.
+    assert t["test_zero_pad"] == 0 and all(t[g] == 0 for g in CONV2D_TESTS)
+    assert t["test_conv_output_size"] == 3
+    assert "MemoryError" in outputs_text(course, "memory_bomb", "test_zero_pad")
+
+
+def test_sys_exit_earns_nothing_for_what_it_stops(batch):
+    course, scores, _, _ = batch
+    t = by_test(scores, "sys_exit")
+    assert all(t[g] == 0 for g in CONV2D_TESTS) and scores["sys_exit"].auto_score == 10
+
+
+@pytest.mark.parametrize("student, earned", [("os_exit", 6), ("segfault", 10)])
+def test_a_dead_kernel_never_gives_marks_for_tests_that_did_not_run(batch, student, earned):
+    course, scores, _, _ = batch
+    assert scores[student].auto_score == earned, by_test(scores, student)
+    errors = error_names(course.autograded_notebook(A, student), CONV2D_TESTS)
+    assert all("TestDidNotRun" in names for names in errors.values()), errors
+
+
+def test_a_million_lines_are_truncated(batch):
+    course, scores, _, _ = batch
+    assert scores["flood"].auto_score == 23
+    nb = nbformat.read(course.autograded_notebook(A, "flood"), as_version=4)
+    lines = sum(len(o.get("text", "").splitlines()) for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    assert lines <= 5000, f"{lines} lines of output kept"
+
+
+def test_warnings_on_stderr_do_not_cost_marks(batch):
+    course, scores, _, _ = batch
+    assert scores["warnings"].auto_score == 23
+
+
+def test_solutions_gradebook_and_other_submissions_are_unreadable(batch):
+    course, scores, _, _ = batch
+    assert "READABLE: []" in outputs_text(course, "reads_secrets"), outputs_text(course, "reads_secrets")[:3000]
+
+
+def test_network_is_blocked(batch):
+    course, scores, _, hits = batch
+    assert "NETWORK: ['blocked', 'blocked']" in outputs_text(course, "network")
+    assert not hits, "a sandboxed kernel reached a server on the grader's loopback"
+    assert scores["network"].auto_score == 23
+
+
+def test_edited_test_cells_are_restored(batch):
+    course, scores, _, _ = batch
+    assert scores["edited_tests"].auto_max == 23
+    assert scores["edited_tests"].auto_score == 0
+
+
+def test_invalid_notebook_gets_a_clear_message_and_the_batch_continues(batch):
+    course, scores, failures, _ = batch
+    assert "invalid_json" in failures and failures["invalid_json"].strip()
+    assert scores.get("invalid_json") is None or scores["invalid_json"].auto_score == 0
+    assert len([s for s in scores if s != "invalid_json"]) >= 11
