@@ -28,7 +28,7 @@ book: $(VENV)/.installed
 	@echo "The book: $(abspath book/_build/html/index.html)"
 
 test: $(VENV)/.installed
-	$(PY) -m pytest -n $(JOBS) --dist loadfile $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(JOBS) --dist loadgroup $(PYTEST_ARGS)
 
 release: $(VENV)/.installed
 	$(PY) autograder/course.py release $(ASSIGNMENTS)

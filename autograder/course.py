@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
 
 
 @dataclass
@@ -72,26 +73,57 @@ class Course:
         for name in assignments or self.assignments():
             self.nbgrader("generate_assignment", name, "--force")
 
-    def collect(self, assignment: str, submissions: Path | str) -> list[str]:
-        """Copy each student's notebooks into autograder/submitted/STUDENT/ASSIGNMENT/. Returns the students."""
+    def release_notebooks(self, assignment: str) -> list[str]:
+        return sorted(p.name for p in (self.root / "solutions" / assignment).glob("*.ipynb"))
+
+    def collect(self, assignment: str, submissions: Path | str) -> tuple[list[str], dict[str, str]]:
+        """Copy each student's notebooks into autograder/submitted/STUDENT/ASSIGNMENT/.
+
+        ``submissions`` holds, per student, a folder (STUDENT/ASSIGNMENT/NB.ipynb or STUDENT/NB.ipynb)
+        or a zip archive as an LMS downloads it (STUDENT.zip or STUDENT_anything.zip, notebooks at any
+        depth inside). Returns the students to grade and, for students who cannot be graded (no
+        notebook of the expected name), a message each; extra notebooks are ignored with a warning.
+        """
+        import zipfile
+
         submissions = Path(submissions)
         if not submissions.is_dir():
             raise FileNotFoundError(f"no submissions folder at {submissions}")
+        expected = self.release_notebooks(assignment)
+        found: dict[str, dict[str, bytes]] = {}
+        problems: dict[str, str] = {}
+        for entry in sorted(submissions.iterdir()):
+            if entry.is_dir():
+                source = entry / assignment if (entry / assignment).is_dir() else entry
+                found[entry.name] = {p.name: p.read_bytes() for p in source.glob("*.ipynb")}
+            elif entry.suffix == ".zip":
+                student = entry.stem.split("_")[0]
+                try:
+                    with zipfile.ZipFile(entry) as archive:
+                        found[student] = {Path(n).name: archive.read(n) for n in archive.namelist()
+                                          if n.endswith(".ipynb") and "__MACOSX" not in n
+                                          and ".ipynb_checkpoints" not in n}
+                except zipfile.BadZipFile:
+                    problems[student] = f"{entry.name} is not a valid zip archive"
         students = []
-        for student_dir in sorted(p for p in submissions.iterdir() if p.is_dir()):
-            source = student_dir / assignment if (student_dir / assignment).is_dir() else student_dir
-            notebooks = sorted(source.glob("*.ipynb"))
-            if not notebooks:
-                print(f"warning: {student_dir.name} submitted no notebook for {assignment}", file=sys.stderr)
+        for student, notebooks in sorted(found.items()):
+            missing = [n for n in expected if n not in notebooks]
+            extra = sorted(set(notebooks) - set(expected))
+            if missing:
+                problems[student] = (f"no {', '.join(missing)} in the submission"
+                                     + (f" (found {', '.join(extra)}: the notebook must keep its name)"
+                                        if extra else ""))
                 continue
-            target = self.autograder / "submitted" / student_dir.name / assignment
+            if extra:
+                print(f"warning: {student}: ignoring extra notebooks {', '.join(extra)}", file=sys.stderr)
+            target = self.autograder / "submitted" / student / assignment
             if target.exists():
                 shutil.rmtree(target)
             target.mkdir(parents=True)
-            for nb in notebooks:
-                shutil.copy2(nb, target / nb.name)
-            students.append(student_dir.name)
-        return students
+            for name in expected:
+                (target / name).write_bytes(notebooks[name])
+            students.append(student)
+        return students, problems
 
     def submitted_students(self, assignment: str) -> list[str]:
         base = self.autograder / "submitted"
@@ -135,7 +167,10 @@ class Course:
         return failures
 
     def feedback(self, assignment: str) -> None:
-        self.nbgrader("generate_feedback", assignment, "--force")
+        """HTML feedback per graded student in autograder/feedback/ (hidden tests not shown: feedback.py)."""
+        proc = self.nbgrader("generate_feedback", assignment, "--force", check=False)
+        if proc.returncode != 0:
+            print(f"warning: feedback incomplete:\n{_nbgrader_errors(proc.stdout)}", file=sys.stderr)
 
     def export(self, path: Path | str | None = None) -> Path:
         path = Path(path) if path else self.autograder / "grades.csv"
@@ -195,17 +230,19 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "grade":
         if args.assignment not in course.assignments():
             parser.error(f"unknown assignment {args.assignment!r}; choose one of {', '.join(course.assignments())}")
-        students = course.collect(args.assignment, args.submissions)
-        if not students:
+        students, problems = course.collect(args.assignment, args.submissions)
+        if not students and not problems:
             parser.error(f"no submissions for {args.assignment} in {args.submissions}")
         course.release([args.assignment])  # make sure the gradebook knows the assignment's tests
-        failures = course.autograde(args.assignment, students, jobs=args.jobs, progress=True)
-        for student, message in sorted(failures.items()):
-            print(f"NOT GRADED {student}: {message}", file=sys.stderr)
+        problems.update(course.autograde(args.assignment, students, jobs=args.jobs, progress=True))
+        for student, message in sorted(problems.items()):
+            print(f"NOT GRADED {student}: {message.splitlines()[0]}", file=sys.stderr)
         course.feedback(args.assignment)
         out = course.export()
-        print(f"graded {len(students)} submissions; grades in {out}; "
-              f"feedback in {course.autograder / 'feedback'}")
+        from report import write_report
+        report = write_report(course, args.assignment, problems)
+        print(f"graded {len(students) - len(set(problems) & set(students))} of {len(students) + len(set(problems) - set(students))} "
+              f"submissions; grades: {out}; feedback: {course.autograder / 'feedback'}; report: {report}")
         _print_scores(course.scores(args.assignment))
     elif args.command == "scores":
         _print_scores(course.scores(args.assignment))

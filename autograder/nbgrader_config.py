@@ -53,3 +53,11 @@ c.SandboxedExecute.memory_mb = int(os.environ.get("CNN_GRADE_MEMORY_MB", "6144")
 # A flood of output is cut: at most this many lines per stream, this many outputs per cell.
 c.LimitOutput.max_lines = 1000
 c.LimitOutput.max_traceback = 100
+
+# Feedback shows which checks failed and their messages, not the hidden tests' code.
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
+from nbgrader.preprocessors import GetGrades  # noqa: E402
+from feedback import HideHiddenTests  # noqa: E402
+
+if os.environ.get("CNN_FEEDBACK_SHOW_HIDDEN") != "1":
+    c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]

@@ -15,7 +15,7 @@ import yaml
 from grading import REPO
 
 BOOK = REPO / "book"
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("book")]
 
 
 def build(book: Path) -> subprocess.CompletedProcess:

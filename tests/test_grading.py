@@ -17,11 +17,20 @@ from grading import REPO, answers, error_names, make_course, solution_sources, s
 
 ASSIGNMENTS = sorted(p.name for p in (REPO / "solutions").iterdir() if p.is_dir())
 pytestmark = pytest.mark.slow
+# One xdist group per assignment: its tests share one grading run, and assignments spread over workers.
+per_assignment = pytest.mark.parametrize(
+    "assignment", [pytest.param(a, marks=pytest.mark.xdist_group(f"grade-{a}")) for a in ASSIGNMENTS])
+_graded: dict = {}
 
 
-@pytest.fixture(scope="module", params=ASSIGNMENTS)
-def graded(request, tmp_path_factory):
-    assignment = request.param
+@pytest.fixture
+def graded(assignment, tmp_path_factory):
+    if assignment not in _graded:
+        _graded[assignment] = _grade(assignment, tmp_path_factory)
+    return _graded[assignment]
+
+
+def _grade(assignment, tmp_path_factory):
     course = make_course(tmp_path_factory.mktemp(assignment))
     course.release([assignment])
     solution = solution_sources(course, assignment)
@@ -34,7 +43,8 @@ def graded(request, tmp_path_factory):
     return assignment, course, course.scores(assignment), {a.name: a for a in every}
 
 
-def test_release_matches_committed_exercises(graded):
+@per_assignment
+def test_release_matches_committed_exercises(graded, assignment):
     """exercises/ is byte for byte what nbgrader generate_assignment makes from solutions/."""
     assignment, course, _, _ = graded
     fresh, committed = course.root / "exercises" / assignment, REPO / "exercises" / assignment
@@ -45,7 +55,8 @@ def test_release_matches_committed_exercises(graded):
     assert not mismatch, f"stale release of {mismatch}: run `make release` and commit exercises/"
 
 
-def test_solution_earns_full_marks(graded):
+@per_assignment
+def test_solution_earns_full_marks(graded, assignment):
     assignment, course, scores, _ = graded
     s = scores["solution"]
     failed = [t.grade_id for t in s.tests if t.score < t.max_score]
@@ -53,7 +64,8 @@ def test_solution_earns_full_marks(graded):
     assert s.auto_score == s.auto_max
 
 
-def test_release_earns_zero_because_tests_fail(graded):
+@per_assignment
+def test_release_earns_zero_because_tests_fail(graded, assignment):
     assignment, course, scores, _ = graded
     s = scores["release"]
     assert s.auto_score == 0, f"{assignment}: the untouched release earns {s.auto_score}: {s.tests}"
@@ -65,7 +77,8 @@ def test_release_earns_zero_because_tests_fail(graded):
             f"{assignment}/{grade_id} failed with {names}, not because the stub is unimplemented"
 
 
-def test_correct_answers_in_other_styles_earn_full_marks(graded):
+@per_assignment
+def test_correct_answers_in_other_styles_earn_full_marks(graded, assignment):
     assignment, course, scores, every = graded
     correct = [name for name in every if name.startswith("correct_")]
     assert len(correct) >= 2, f"{assignment}: need at least two alternative correct answers in tests/answers"
@@ -75,7 +88,8 @@ def test_correct_answers_in_other_styles_earn_full_marks(graded):
         assert not failed, f"{assignment}/{name}: a correct answer loses marks on {failed}"
 
 
-def test_wrong_answers_lose_marks_where_expected(graded):
+@per_assignment
+def test_wrong_answers_lose_marks_where_expected(graded, assignment):
     assignment, course, scores, every = graded
     wrong = [a for name, a in every.items() if name.startswith("wrong_")]
     assert len(wrong) >= 3, f"{assignment}: need typical wrong answers in tests/answers"

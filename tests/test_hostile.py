@@ -15,7 +15,7 @@ import pytest
 
 from grading import REPO, error_names, make_course, solution_sources, submit
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hostile")]
 A = "01-convolution"
 CONV2D_TESTS = ["test_conv2d_basic", "test_conv2d_against_torch", "test_conv2d_pairs", "test_conv2d_bias"]
 
