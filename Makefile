@@ -4,6 +4,9 @@
 # Instructors:
 #   make release                                   - regenerate exercises/ from solutions/
 #   make grade ASSIGNMENT=01-convolution SUBMISSIONS=path/to/submissions
+# Data and speed:
+#   make data          - download CIFAR-10 into data/ once (needs network; 163 MB)
+#   make bench-train   - training throughput: DataLoader recipe vs on-device pipeline (BENCH_ARGS=--quick on a CPU)
 SHELL := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
 PYTHON ?= python3
@@ -13,9 +16,9 @@ BIN := $(abspath $(VENV))/bin
 export PATH := $(BIN):$(PATH)
 JOBS ?= 2
 
-.PHONY: book test release grade clean-book help
+.PHONY: book test release grade clean-book help data bench-train
 help:
-	@sed -n '1,9p' Makefile
+	@sed -n '1,12p' Makefile
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -39,3 +42,10 @@ grade: $(VENV)/.installed
 
 clean-book:
 	rm -rf book/_build
+
+DATA ?= data
+data: $(VENV)/.installed
+	$(PY) -m cnncourse.cifar download $(DATA)
+
+bench-train: $(VENV)/.installed
+	$(PY) benchmarks/train_speed.py --data-root $(DATA) $(BENCH_ARGS)

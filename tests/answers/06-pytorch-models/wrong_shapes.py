@@ -1,0 +1,96 @@
+# Wrong: sizes and strides mixed up in every model (one mistake per graded item).
+# SimpleCNN convolutions without padding; ResidualBlock striding both convolutions; LeNet5 with the
+# padding=2 of the 28x28 variant; vgg_block pooling after every convolution; DepthwiseSeparableConv
+# without padding; GrayNet with an extra 1 -> 3 channel adapter layer; FlexibleNet's linear layer resized
+# for 48x48 inputs; Classifier ending with a sigmoid.
+# expect-fail: test_simple_cnn_shapes test_residual_shapes test_lenet5 test_vgg_block test_depthwise_separable test_gray_net test_flexible_net test_classifier
+# %% [simple_cnn]
+class SimpleCNN(nn.Module):
+    def __init__(self, in_channels=3, num_classes=10):
+        super().__init__()
+        def stage(c_in, c_out):
+            return nn.Sequential(nn.Conv2d(c_in, c_out, 3), nn.BatchNorm2d(c_out), nn.ReLU(), nn.MaxPool2d(2))
+        self.stage1 = stage(in_channels, 32)
+        self.stage2 = stage(32, 64)
+        self.stage3 = stage(64, 128)
+        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(128, num_classes))
+
+    def forward(self, x):
+        return self.head(self.stage3(self.stage2(self.stage1(x))))
+
+# %% [residual_block]
+class ResidualBlock(nn.Module):
+    def __init__(self, c_in, c_out, stride=1):
+        super().__init__()
+        self.conv1 = nn.Conv2d(c_in, c_out, 3, stride=stride, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(c_out)
+        self.conv2 = nn.Conv2d(c_out, c_out, 3, stride=stride, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(c_out)
+        self.shortcut = nn.Identity()
+        if stride != 1 or c_in != c_out:
+            self.shortcut = nn.Sequential(nn.Conv2d(c_in, c_out, 1, stride=stride * stride, bias=False),
+                                          nn.BatchNorm2d(c_out))
+
+    def forward(self, x):
+        out = F.relu(self.bn1(self.conv1(x)))
+        return F.relu(self.bn2(self.conv2(out)) + self.shortcut(x))
+
+# %% [lenet5]
+class LeNet5(nn.Module):
+    def __init__(self, num_classes=10):
+        super().__init__()
+        self.features = nn.Sequential(nn.Conv2d(1, 6, 5, padding=2), nn.Tanh(), nn.AvgPool2d(2),
+                                      nn.Conv2d(6, 16, 5), nn.Tanh(), nn.AvgPool2d(2))
+        self.classifier = nn.Sequential(nn.Flatten(), nn.Linear(16 * 6 * 6, 120), nn.Tanh(),
+                                        nn.Linear(120, 84), nn.Tanh(), nn.Linear(84, num_classes))
+
+    def forward(self, x):
+        return self.classifier(self.features(x))
+
+# %% [vgg_block]
+def vgg_block(c_in, c_out, n_convs):
+    layers = []
+    for i in range(n_convs):
+        layers += [nn.Conv2d(c_in if i == 0 else c_out, c_out, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2)]
+    return nn.Sequential(*layers)
+
+# %% [depthwise_separable]
+class DepthwiseSeparableConv(nn.Module):
+    def __init__(self, c_in, c_out, k):
+        super().__init__()
+        self.depthwise = nn.Conv2d(c_in, c_in, k, groups=c_in)
+        self.pointwise = nn.Conv2d(c_in, c_out, 1)
+
+    def forward(self, x):
+        return self.pointwise(self.depthwise(x))
+
+# %% [gray_net]
+class GrayNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.adapter = nn.Conv2d(1, 3, 1)
+        self.body = BrokenGrayNet()
+
+    def forward(self, x):
+        return self.body(self.adapter(x))
+
+# %% [flexible_net]
+class FlexibleNet(nn.Module):
+    def __init__(self, num_classes=10):
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv2d(3, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2))
+        self.classifier = nn.Linear(32 * 12 * 12, num_classes)
+
+    def forward(self, x):
+        return self.classifier(torch.flatten(self.features(x), 1))
+
+# %% [classifier]
+class Classifier(nn.Module):
+    def __init__(self, num_classes=10):
+        super().__init__()
+        self.net = nn.Sequential(nn.Flatten(), nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, num_classes), nn.Sigmoid())
+
+    def forward(self, x):
+        return self.net(x)
