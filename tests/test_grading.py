@@ -31,6 +31,12 @@ def graded(assignment, tmp_path_factory):
 
 
 def _grade(assignment, tmp_path_factory):
+    # Grade as a grader that has imported torch's compiler (as any script calling torch.optim does): it
+    # exports TORCHINDUCTOR_CACHE_DIR, a folder the sandboxed kernel cannot write. That variable once
+    # reached the kernels and failed every test that steps an optimiser.
+    import torch._dynamo  # noqa: F401
+    import os
+    assert os.environ.get("TORCHINDUCTOR_CACHE_DIR")
     course = make_course(tmp_path_factory.mktemp(assignment))
     course.release([assignment])
     solution = solution_sources(course, assignment)

@@ -82,8 +82,8 @@ def batch(tmp_path_factory, listener):
     submit(course, A, "os_exit", with_body("cross_correlate2d", "import os\nos._exit(0)"))
     submit(course, A, "segfault", with_body("conv2d_forward", "import ctypes\nctypes.string_at(0)"))
     submit(course, A, "flood", prefixed("zero_pad", "print('\\n'.join(f'spam {i}' for i in range(1_000_000)))"))
-    submit(course, A, "warnings", prefixed("zero_pad", "import sys, warnings\nwarnings.warn('a warning on stderr')\n"
-                                                       "print('and a line on stderr', file=sys.stderr)"))
+    submit(course, A, "warnings", with_body("zero_pad", "import sys, warnings\nwarnings.warn('a warning on stderr')\n"
+                                                        "print('and a line on stderr', file=sys.stderr)"))
     targets = [f"{root}/solutions/{A}/{A}.ipynb", f"{root}/autograder/gradebook.db",
                f"{REPO}/solutions/{A}/{A}.ipynb", f"{REPO}/.git/HEAD", f"{REPO}/tests/answers/{A}/correct_loops.py",
                f"{root}/autograder/submitted/correct/{A}/{A}.ipynb"]
@@ -100,6 +100,7 @@ def batch(tmp_path_factory, listener):
         "    except OSError:\n"
         "        pass\n"
         "print('READABLE:', _readable)\n"
+        "print('SECRET IN ENV:', [k for k, v in os.environ.items() if 'hunter2' in v])\n"
     )
     release_src = {gid: "def conv_output_size(n, k, padding=0, stride=1, dilation=1):\n    raise NotImplementedError()"
                    for gid in ["conv_output_size"]}
@@ -126,8 +127,9 @@ def batch(tmp_path_factory, listener):
     broken = submit(course, A, "invalid_json", None) / f"{A}.ipynb"
     broken.write_text('{"cells": [ this is not json')
 
-    old = {k: os.environ.get(k) for k in ("CNN_GRADE_CELL_TIMEOUT", "CNN_GRADE_MEMORY_MB")}
-    os.environ.update(CNN_GRADE_CELL_TIMEOUT="20", CNN_GRADE_MEMORY_MB="4096")
+    # A secret in the grader's environment (an LMS token, say) must not reach student code.
+    old = {k: os.environ.get(k) for k in ("CNN_GRADE_CELL_TIMEOUT", "CNN_GRADE_MEMORY_MB", "LMS_API_TOKEN")}
+    os.environ.update(CNN_GRADE_CELL_TIMEOUT="20", CNN_GRADE_MEMORY_MB="4096", LMS_API_TOKEN="hunter2")
     try:
         failures = course.autograde(A, jobs=2)
     finally:
@@ -196,13 +198,17 @@ def test_a_million_lines_are_truncated(batch):
 
 
 def test_warnings_on_stderr_do_not_cost_marks(batch):
+    """The warning is raised inside zero_pad, so it lands in zero_pad's test cells (nbgrader alone
+    would fail a graded cell that writes to stderr)."""
     course, scores, _, _ = batch
-    assert scores["warnings"].auto_score == 23
+    assert scores["warnings"].auto_score == 23, by_test(scores, "warnings")
+    assert "[stderr] " in outputs_text(course, "warnings", "test_zero_pad")
 
 
 def test_solutions_gradebook_and_other_submissions_are_unreadable(batch):
     course, scores, _, _ = batch
     assert "READABLE: []" in outputs_text(course, "reads_secrets"), outputs_text(course, "reads_secrets")[:3000]
+    assert "SECRET IN ENV: []" in outputs_text(course, "reads_secrets"), outputs_text(course, "reads_secrets")[:3000]
 
 
 def test_network_is_blocked(batch):
