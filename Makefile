@@ -4,6 +4,7 @@
 # Instructors:
 #   make release                                   - regenerate exercises/ from solutions/
 #   make grade ASSIGNMENT=01-convolution SUBMISSIONS=path/to/submissions
+#   make bench                                     - exercise 04's convolution vs PyTorch and the naive loops (CPU)
 SHELL := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
 PYTHON ?= python3
@@ -13,9 +14,9 @@ BIN := $(abspath $(VENV))/bin
 export PATH := $(BIN):$(PATH)
 JOBS ?= 2
 
-.PHONY: book test release grade clean-book help
+.PHONY: book test release grade bench clean-book help
 help:
-	@sed -n '1,9p' Makefile
+	@sed -n '1,10p' Makefile
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -36,6 +37,9 @@ release: $(VENV)/.installed
 grade: $(VENV)/.installed
 	@test -n "$(ASSIGNMENT)" -a -n "$(SUBMISSIONS)" || { echo "usage: make grade ASSIGNMENT=01-convolution SUBMISSIONS=folder"; exit 2; }
 	$(PY) autograder/course.py grade $(ASSIGNMENT) $(SUBMISSIONS)
+
+bench: $(VENV)/.installed
+	$(PY) benchmarks/conv_speed.py $(BENCH_ARGS)
 
 clean-book:
 	rm -rf book/_build
