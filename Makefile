@@ -6,6 +6,7 @@
 #   make grade ASSIGNMENT=01-convolution SUBMISSIONS=path/to/submissions
 # Data and speed:
 #   make data          - download CIFAR-10 into data/ once (needs network; 163 MB)
+#   make bench         - exercise 04's convolution vs PyTorch and the naive loops (CPU)
 #   make bench-train   - training throughput: DataLoader recipe vs on-device pipeline (BENCH_ARGS=--quick on a CPU)
 SHELL := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
@@ -16,9 +17,9 @@ BIN := $(abspath $(VENV))/bin
 export PATH := $(BIN):$(PATH)
 JOBS ?= 2
 
-.PHONY: book test release grade clean-book help data bench-train
+.PHONY: book test release grade clean-book help data bench bench-train
 help:
-	@sed -n '1,12p' Makefile
+	@sed -n '1,13p' Makefile
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -39,6 +40,9 @@ release: $(VENV)/.installed
 grade: $(VENV)/.installed
 	@test -n "$(ASSIGNMENT)" -a -n "$(SUBMISSIONS)" || { echo "usage: make grade ASSIGNMENT=01-convolution SUBMISSIONS=folder"; exit 2; }
 	$(PY) autograder/course.py grade $(ASSIGNMENT) $(SUBMISSIONS) --jobs $(JOBS)
+
+bench: $(VENV)/.installed
+	$(PY) benchmarks/conv_speed.py $(BENCH_ARGS)
 
 clean-book:
 	rm -rf book/_build

@@ -1,0 +1,172 @@
+"""How fast is exercise 04's vectorised convolution? Forward + backward on the CPU, side by side with
+PyTorch (torch.nn.functional.conv2d and autograd) and with the naive loops given in the notebook.
+
+The NumPy functions are taken from the instructor's notebook, solutions/04-fast-convolution/: its setup
+cells and solution cells are executed here (students never run this script).
+
+    python benchmarks/conv_speed.py            # N=32, C 16->32, 32x32, 3x3 kernel, padding 1, float32
+    python benchmarks/conv_speed.py --quick    # tiny sizes, a few seconds (used by the tests)
+
+Goals: the im2col implementation within 3x PyTorch's time, and at least 100x faster than the naive loops.
+The naive loops are timed on a smaller batch and scaled linearly in N (their cost is exactly linear in
+N: one Python iteration per output value); the output says so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+NOTEBOOK = REPO / "solutions" / "04-fast-convolution" / "04-fast-convolution.ipynb"
+
+
+def load_solution(path: Path = NOTEBOOK) -> dict:
+    """Execute the notebook's setup and solution cells (not its tests or demos); return their namespace."""
+    import nbformat
+
+    sys.path.insert(0, str(REPO / "src"))  # the setup cell imports cnncourse
+    namespace: dict = {"__name__": "conv_speed_solution"}
+    for cell in nbformat.read(path, as_version=4).cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type == "code" and meta and not meta.get("grade"):
+            exec(compile(cell.source, f"{path.name}:{meta['grade_id']}", "exec"), namespace)
+    for name in ("conv2d_forward_fast", "conv2d_backward_fast", "conv2d_naive_forward", "conv2d_naive_backward"):
+        if name not in namespace:
+            raise RuntimeError(f"{path} does not define {name}")
+    return namespace
+
+
+def best_time(fn, repeat: int) -> float:
+    """The smallest wall-clock time of ``repeat`` calls, in seconds."""
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="tiny sizes (seconds), for the tests")
+    parser.add_argument("--repeat", type=int, default=None, help="timed runs per implementation (best is kept)")
+    args = parser.parse_args(argv)
+
+    import torch
+    import torch.nn.functional as F
+
+    if args.quick:
+        n, c_in, c_out, size, n_naive, repeat = 2, 3, 4, 8, 2, args.repeat or 3
+    else:
+        n, c_in, c_out, size, n_naive, repeat = 32, 16, 32, 32, 1, args.repeat or 5
+    k, padding = 3, 1
+    sol = load_solution()
+    fwd, bwd = sol["conv2d_forward_fast"], sol["conv2d_backward_fast"]
+    naive_fwd, naive_bwd = sol["conv2d_naive_forward"], sol["conv2d_naive_backward"]
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((n, c_in, size, size)).astype(np.float32)
+    w = (rng.standard_normal((c_out, c_in, k, k)) / np.sqrt(c_in * k * k)).astype(np.float32)
+    b = rng.standard_normal(c_out).astype(np.float32)
+    dout = rng.standard_normal((n, c_out, size, size)).astype(np.float32)
+
+    # -- ours (NumPy, im2col) --------------------------------------------------------------------
+    def ours_forward():
+        return fwd(x, w, b, padding=padding)
+
+    def ours_backward():
+        return bwd(dout, x, w, padding=padding)
+
+    # -- PyTorch -------------------------------------------------------------------------------------
+    tx, tw, tb = (torch.from_numpy(v).requires_grad_() for v in (x, w, b))
+    tdout = torch.from_numpy(dout)
+    graph = {}
+
+    def torch_forward():
+        graph["y"] = F.conv2d(tx, tw, tb, padding=padding)
+
+    def torch_backward():
+        tx.grad = tw.grad = tb.grad = None
+        graph["y"].backward(tdout, retain_graph=True)
+
+    # Each implementation is warmed up and timed in its own block, NumPy first: PyTorch's OpenMP threads
+    # and NumPy's BLAS threads spin for a while after each call, and interleaving them on few cores
+    # would mostly measure that contention. A short pause separates the blocks.
+    # Three rounds of blocks, keeping each implementation's best time: on a shared machine the best
+    # time is the one least disturbed by other work.
+    # The same NumPy code is also timed with one BLAS thread: on a busy machine NumPy's BLAS threads
+    # compete with everything else, and one thread can be the faster choice.
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        threadpool_limits = None
+    t_ours = t_ours1 = t_torch = (float("inf"), float("inf"))
+    for _ in range(3):
+        ours_forward(), ours_backward()
+        t_ours = tuple(map(min, t_ours, (best_time(ours_forward, repeat), best_time(ours_backward, repeat))))
+        if threadpool_limits is not None:
+            with threadpool_limits(limits=1, user_api="blas"):
+                t_ours1 = tuple(map(min, t_ours1, (best_time(ours_forward, repeat), best_time(ours_backward, repeat))))
+        time.sleep(0.2)
+        torch_forward(), torch_backward()
+        t_torch = tuple(map(min, t_torch, (best_time(torch_forward, repeat), best_time(torch_backward, repeat))))
+        time.sleep(0.2)
+
+    # -- the naive loops, on n_naive images, scaled to n ---------------------------------------------
+    xs, ds = x[:n_naive], dout[:n_naive]
+    scale_n = n / n_naive
+    t_naive = (best_time(lambda: naive_fwd(xs, w, b, padding=padding), 1) * scale_n,
+               best_time(lambda: naive_bwd(ds, xs, w, padding=padding), 1) * scale_n)
+
+    # the timings mean nothing unless the results agree
+    y = ours_forward()
+    dx, dw, db = ours_backward()
+    torch_forward()
+    torch_backward()
+    for name, mine, ref in (("y", y, graph["y"].detach().numpy()), ("dx", dx, tx.grad.numpy()),
+                            ("dw", dw, tw.grad.numpy()), ("db", db, tb.grad.numpy())):
+        scale = max(float(np.abs(ref).max()), 1e-12)
+        if mine.shape != ref.shape or float(np.abs(mine - ref).max()) / scale > 1e-4:
+            raise SystemExit(f"the NumPy implementation disagrees with PyTorch on {name}")
+
+    total = {"numpy im2col (ours)": sum(t_ours), "torch conv2d + autograd": sum(t_torch), "naive loops": sum(t_naive)}
+    parts = {"numpy im2col (ours)": t_ours, "torch conv2d + autograd": t_torch, "naive loops": t_naive}
+    if threadpool_limits is not None:
+        parts["numpy im2col, 1 BLAS thread"] = t_ours1
+        total["numpy im2col, 1 BLAS thread"] = sum(t_ours1)
+    print(f"conv2d forward + backward on the CPU: x ({n}, {c_in}, {size}, {size}) float32, "
+          f"w ({c_out}, {c_in}, {k}, {k}), padding {padding}")
+    try:  # scikit-learn's dependency; reports the threads of NumPy's BLAS
+        from threadpoolctl import threadpool_info
+        blas = ", ".join(f"{i['internal_api']} {i['num_threads']}" for i in threadpool_info() if i["user_api"] == "blas")
+    except ImportError:
+        blas = "unknown"
+    print(f"torch {torch.__version__}, torch threads: {torch.get_num_threads()}, numpy {np.__version__} "
+          f"(BLAS threads: {blas or 'unknown'}); "
+          f"best of 3 x {repeat} runs (naive: 1 run)")
+    if scale_n != 1:
+        print(f"note: the naive loops were timed on N={n_naive} and scaled linearly to N={n} (x{scale_n:g})")
+    print()
+    print(f"{'implementation':<26}{'forward ms':>12}{'backward ms':>13}{'total ms':>11}{'vs ours':>10}")
+    for name, (tf, tbwd) in parts.items():
+        print(f"{name:<26}{1e3 * tf:>12.2f}{1e3 * tbwd:>13.2f}{1e3 * (tf + tbwd):>11.2f}"
+              f"{total[name] / total['numpy im2col (ours)']:>9.2f}x")
+    print()
+    ratio_torch = total["numpy im2col (ours)"] / total["torch conv2d + autograd"]
+    ratio_naive = total["naive loops"] / total["numpy im2col (ours)"]
+    print(f"ratio ours / torch: {ratio_torch:.2f}  (goal: at most 3) -> {'met' if ratio_torch <= 3 else 'NOT met'}")
+    print(f"ratio naive / ours: {ratio_naive:.1f}  (goal: at least 100) -> {'met' if ratio_naive >= 100 else 'NOT met'}")
+    if threadpool_limits is not None:
+        print(f"ratio ours with 1 BLAS thread / torch: {total['numpy im2col, 1 BLAS thread'] / total['torch conv2d + autograd']:.2f}")
+    if args.quick:
+        print("(--quick: tiny sizes, the goals are for the full run)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
