@@ -65,7 +65,8 @@ def test_a_failing_cell_fails_the_build(tmp_path):
     book = tmp_path / "book"
     book.mkdir()
     shutil.copy2(BOOK / "_config.yml", book / "_config.yml")
-    shutil.copy2(BOOK / "references.bib", book / "references.bib")
+    for bib in BOOK.glob("*.bib"):
+        shutil.copy2(bib, book / bib.name)
     (book / "_toc.yml").write_text("format: jb-book\nroot: intro\n")
     header = (BOOK / "chapters" / "convolution.md").read_text().split("---", 2)[1]
     (book / "intro.md").write_text(f"---{header}---\n# Broken\n\n```{{code-cell}} ipython3\n"
