@@ -4,6 +4,7 @@
 # Instructors:
 #   make release                                   - regenerate exercises/ from solutions/
 #   make grade ASSIGNMENT=01-convolution SUBMISSIONS=path/to/submissions
+#   make samples ASSIGNMENT=01-convolution         - sample submissions in samples/ to try `make grade` on
 # Data and speed:
 #   make data          - download CIFAR-10 into data/ once (needs network; 163 MB)
 #   make bench         - exercise 04's convolution vs PyTorch and the naive loops (CPU)
@@ -17,9 +18,9 @@ BIN := $(abspath $(VENV))/bin
 export PATH := $(BIN):$(PATH)
 JOBS ?= 2
 
-.PHONY: book test release grade clean-book help data bench bench-train
+.PHONY: book test release grade samples clean-book help data bench bench-train
 help:
-	@sed -n '1,13p' Makefile
+	@sed -n '1,14p' Makefile
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -40,6 +41,11 @@ release: $(VENV)/.installed
 grade: $(VENV)/.installed
 	@test -n "$(ASSIGNMENT)" -a -n "$(SUBMISSIONS)" || { echo "usage: make grade ASSIGNMENT=01-convolution SUBMISSIONS=folder"; exit 2; }
 	$(PY) autograder/course.py grade $(ASSIGNMENT) $(SUBMISSIONS) --jobs $(JOBS)
+
+SAMPLES ?= samples
+samples: $(VENV)/.installed
+	@test -n "$(ASSIGNMENT)" || { echo "usage: make samples ASSIGNMENT=01-convolution [SAMPLES=folder]"; exit 2; }
+	$(PY) autograder/samples.py $(ASSIGNMENT) $(SAMPLES)
 
 bench: $(VENV)/.installed
 	$(PY) benchmarks/conv_speed.py $(BENCH_ARGS)
