@@ -129,7 +129,7 @@ def batch(tmp_path_factory, listener):
 
     # A secret in the grader's environment (an LMS token, say) must not reach student code.
     old = {k: os.environ.get(k) for k in ("CNN_GRADE_CELL_TIMEOUT", "CNN_GRADE_MEMORY_MB", "LMS_API_TOKEN")}
-    os.environ.update(CNN_GRADE_CELL_TIMEOUT="20", CNN_GRADE_MEMORY_MB="4096", LMS_API_TOKEN="hunter2")
+    os.environ.update(CNN_GRADE_CELL_TIMEOUT="20", CNN_GRADE_MEMORY_MB="6144", LMS_API_TOKEN="hunter2")
     try:
         failures = course.autograde(A, jobs=2)
     finally:
