@@ -6,6 +6,10 @@ cells and solution cells are executed here (students never run this script).
 
     python benchmarks/conv_speed.py            # N=32, C 16->32, 32x32, 3x3 kernel, padding 1, float32
     python benchmarks/conv_speed.py --quick    # tiny sizes, a few seconds (used by the tests)
+    python benchmarks/conv_speed.py --output benchmarks/results/conv_speed-DATE.json   # also save the figures
+
+The JSON file holds the times, the ratios and the machine (CPU model, cores, BLAS and torch threads,
+versions, date); the book's fast-convolution chapter displays the committed one.
 
 Goals: the im2col implementation within 3x PyTorch's time, and at least 100x faster than the naive loops.
 The naive loops are timed on a smaller batch and scaled linearly in N (their cost is exactly linear in
@@ -15,6 +19,10 @@ N: one Python iteration per output value); the output says so.
 from __future__ import annotations
 
 import argparse
+import datetime
+import json
+import os
+import platform
 import sys
 import time
 from pathlib import Path
@@ -41,6 +49,22 @@ def load_solution(path: Path = NOTEBOOK) -> dict:
     return namespace
 
 
+def cpu_model() -> str:
+    """The CPU's model name from /proc/cpuinfo (Linux), with its family and model numbers (virtual machines
+    often report a bare vendor name), else what the platform module knows."""
+    fields: dict[str, str] = {}
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            key, _, value = line.partition(":")
+            fields.setdefault(key.strip(), value.strip())
+    except OSError:
+        pass
+    if "model name" not in fields:
+        return platform.processor() or platform.machine() or "unknown"
+    extra = ", ".join(f"{key} {fields[key]}" for key in ("cpu family", "model") if key in fields)
+    return fields["model name"] + (f" ({extra})" if extra else "")
+
+
 def best_time(fn, repeat: int) -> float:
     """The smallest wall-clock time of ``repeat`` calls, in seconds."""
     best = float("inf")
@@ -55,17 +79,31 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="tiny sizes (seconds), for the tests")
     parser.add_argument("--repeat", type=int, default=None, help="timed runs per implementation (best is kept)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="threads for both NumPy's BLAS and PyTorch (default: each library's own default; "
+                             "1 gives steadier figures on a busy machine)")
+    parser.add_argument("--notebook", type=Path, default=NOTEBOOK,
+                        help="the notebook whose functions are timed (default: the instructor's solution)")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="rounds of timing blocks (each implementation keeps its best); more on a busy machine")
+    parser.add_argument("--output", type=Path, default=None,
+                        help="also write the figures and the machine's description to this JSON file")
     args = parser.parse_args(argv)
 
     import torch
     import torch.nn.functional as F
+
+    if args.threads is not None:  # the same number of threads for both libraries, for the whole run
+        from threadpoolctl import threadpool_limits as _limits
+        _blas_limit = _limits(limits=args.threads, user_api="blas")  # noqa: F841 (kept alive: the limit holds)
+        torch.set_num_threads(args.threads)
 
     if args.quick:
         n, c_in, c_out, size, n_naive, repeat = 2, 3, 4, 8, 2, args.repeat or 3
     else:
         n, c_in, c_out, size, n_naive, repeat = 32, 16, 32, 32, 1, args.repeat or 5
     k, padding = 3, 1
-    sol = load_solution()
+    sol = load_solution(args.notebook)
     fwd, bwd = sol["conv2d_forward_fast"], sol["conv2d_backward_fast"]
     naive_fwd, naive_bwd = sol["conv2d_naive_forward"], sol["conv2d_naive_backward"]
 
@@ -97,8 +135,8 @@ def main(argv: list[str] | None = None) -> int:
     # Each implementation is warmed up and timed in its own block, NumPy first: PyTorch's OpenMP threads
     # and NumPy's BLAS threads spin for a while after each call, and interleaving them on few cores
     # would mostly measure that contention. A short pause separates the blocks.
-    # Three rounds of blocks, keeping each implementation's best time: on a shared machine the best
-    # time is the one least disturbed by other work.
+    # Rounds of blocks (three unless --rounds says otherwise), keeping each implementation's best time:
+    # on a shared machine the best time is the one least disturbed by other work.
     # The same NumPy code is also timed with one BLAS thread: on a busy machine NumPy's BLAS threads
     # compete with everything else, and one thread can be the faster choice.
     try:
@@ -106,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError:
         threadpool_limits = None
     t_ours = t_ours1 = t_torch = (float("inf"), float("inf"))
-    for _ in range(3):
+    for _ in range(args.rounds):
         ours_forward(), ours_backward()
         t_ours = tuple(map(min, t_ours, (best_time(ours_forward, repeat), best_time(ours_backward, repeat))))
         if threadpool_limits is not None:
@@ -143,12 +181,13 @@ def main(argv: list[str] | None = None) -> int:
           f"w ({c_out}, {c_in}, {k}, {k}), padding {padding}")
     try:  # scikit-learn's dependency; reports the threads of NumPy's BLAS
         from threadpoolctl import threadpool_info
-        blas = ", ".join(f"{i['internal_api']} {i['num_threads']}" for i in threadpool_info() if i["user_api"] == "blas")
+        blas_info = [i for i in threadpool_info() if i["user_api"] == "blas"]
+        blas = ", ".join(f"{i['internal_api']} {i['num_threads']}" for i in blas_info)
     except ImportError:
-        blas = "unknown"
+        blas_info, blas = [], "unknown"
     print(f"torch {torch.__version__}, torch threads: {torch.get_num_threads()}, numpy {np.__version__} "
           f"(BLAS threads: {blas or 'unknown'}); "
-          f"best of 3 x {repeat} runs (naive: 1 run)")
+          f"best of {args.rounds} x {repeat} runs (naive: 1 run)")
     if scale_n != 1:
         print(f"note: the naive loops were timed on N={n_naive} and scaled linearly to N={n} (x{scale_n:g})")
     print()
@@ -165,6 +204,37 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ratio ours with 1 BLAS thread / torch: {total['numpy im2col, 1 BLAS thread'] / total['torch conv2d + autograd']:.2f}")
     if args.quick:
         print("(--quick: tiny sizes, the goals are for the full run)")
+    if args.output is not None:
+        try:
+            load = os.getloadavg()[0]
+        except (AttributeError, OSError):
+            load = None
+        record = {
+            "benchmark": "benchmarks/conv_speed.py" + (" --quick" if args.quick else ""),
+            "notebook": str(args.notebook.resolve().relative_to(REPO)) if args.notebook.resolve().is_relative_to(REPO)
+                        else args.notebook.name,
+            "date": datetime.date.today().isoformat(),
+            "problem": {"N": n, "C_in": c_in, "C_out": c_out, "H": size, "W": size, "k": k, "padding": padding,
+                        "dtype": "float32", "pass": "forward + backward"},
+            "machine": {"cpu": cpu_model(), "logical_cpus": os.cpu_count(), "load_average_1min": load,
+                        "blas": [{"library": i["internal_api"], "version": i.get("version"),
+                                  "architecture": i.get("architecture"), "threads": i["num_threads"]}
+                                 for i in blas_info],
+                        "torch_threads": torch.get_num_threads(), "torch": torch.__version__,
+                        "numpy": np.__version__, "python": platform.python_version()},
+            "threads_option": args.threads,
+            "timing": f"best of {args.rounds} x {repeat} runs; naive loops 1 run on N={n_naive}, scaled x{scale_n:g}",
+            "times_ms": {name: {"forward": 1e3 * tf, "backward": 1e3 * tbwd, "total": 1e3 * (tf + tbwd)}
+                         for name, (tf, tbwd) in parts.items()},
+            "ratios": {"ours_over_torch": ratio_torch, "naive_over_ours": ratio_naive},
+            "goals": {"ours_over_torch_at_most": 3, "naive_over_ours_at_least": 100},
+        }
+        if threadpool_limits is not None:
+            record["ratios"]["ours_1_blas_thread_over_torch"] = \
+                total["numpy im2col, 1 BLAS thread"] / total["torch conv2d + autograd"]
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(json.dumps(record, indent=2) + "\n")
+        print(f"figures written to {args.output}")
     return 0
 
 
