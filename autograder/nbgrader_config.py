@@ -39,9 +39,19 @@ c.Execute.raise_on_iopub_timeout = False
 # and the home folder hidden, memory limited, and a test that did not run earns nothing.
 sys.path.insert(0, HERE)
 from nbgrader.preprocessors import (  # noqa: E402
-    AssignLatePenalties, CheckCellMetadata, IgnorePattern, LimitOutput, SaveAutoGrades)
+    AssignLatePenalties, CheckCellMetadata, ClearOutput, DeduplicateIds, IgnorePattern, LimitOutput,
+    OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
 from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
+from cells import RestoreCells  # noqa: E402
 from sandbox import SandboxedExecute  # noqa: E402
+
+# Sanitize: first the released notebook's locked and graded cells are put back (cells.py: deleted,
+# duplicated, retyped, re-pointed or renamed test cells, invented graded cells), then nbgrader's own
+# steps (its default list in nbgrader 0.9) restore the hidden tests' sources from the gradebook.
+c.Autograde.sanitize_preprocessors = [
+    RestoreCells, ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells, CheckCellMetadata,
+]
+c.RestoreCells.course_root = ROOT
 
 c.Autograde.autograde_preprocessors = [
     SandboxedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,

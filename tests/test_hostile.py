@@ -124,6 +124,8 @@ def batch(tmp_path_factory, listener):
         if cell.metadata.get("nbgrader", {}).get("grade") and cell.cell_type == "code":
             cell.source = "pass"
     nbformat.write(nb, edited)
+    for student, cells in (("tampered_stubs", None), ("tampered_correct", sol)):
+        tamper(submit(course, A, student, cells) / f"{A}.ipynb")
     broken = submit(course, A, "invalid_json", None) / f"{A}.ipynb"
     broken.write_text('{"cells": [ this is not json')
 
@@ -136,6 +138,32 @@ def batch(tmp_path_factory, listener):
         for k, v in old.items():
             os.environ.pop(k) if v is None else os.environ.__setitem__(k, v)
     return course, course.scores(A), failures, hits
+
+
+TAMPERED = {  # what tamper() does to each test cell
+    "deleted": "test_conv_output_size", "duplicated": "test_zero_pad", "markdown": "test_cross_correlate2d",
+    "points_100": "test_conv2d_basic", "renamed": "test_conv2d_pairs"}
+
+
+def tamper(path):
+    """Every way of changing the test cells' structure at once, each on its own test cell (TAMPERED),
+    and an invented graded cell worth 100 points that passes."""
+    nb = nbformat.read(path, as_version=4)
+
+    def index(grade_id):
+        return next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+
+    del nb.cells[index(TAMPERED["deleted"])]
+    twin = nbformat.from_dict(nbformat.v4.new_code_cell("pass", metadata=nb.cells[index(TAMPERED["duplicated"])].metadata))
+    nb.cells.insert(index(TAMPERED["duplicated"]), twin)  # a copy that passes, before the real one
+    cell = nb.cells[index(TAMPERED["markdown"])]
+    nb.cells[index(TAMPERED["markdown"])] = nbformat.v4.new_markdown_cell(cell.source, metadata=cell.metadata, id=cell.id)
+    nb.cells[index(TAMPERED["points_100"])].metadata.nbgrader["points"] = 100
+    nb.cells[index(TAMPERED["renamed"])].metadata.nbgrader["grade_id"] = "my_own_test"
+    nb.cells.append(nbformat.v4.new_code_cell("pass", metadata={"nbgrader": {
+        "grade": True, "grade_id": "free_points", "points": 100, "locked": True, "solution": False,
+        "schema_version": 3, "task": False, "cell_type": "code"}}))
+    nbformat.write(nb, path)
 
 
 def by_test(scores, student):
@@ -228,4 +256,35 @@ def test_invalid_notebook_gets_a_clear_message_and_the_batch_continues(batch):
     course, scores, failures, _ = batch
     assert "invalid_json" in failures and failures["invalid_json"].strip()
     assert scores.get("invalid_json") is None or scores["invalid_json"].auto_score == 0
-    assert len([s for s in scores if s != "invalid_json"]) >= 11
+    assert len([s for s in scores if s != "invalid_json"]) >= 13
+
+
+def graded_ids(course, student):
+    nb = nbformat.read(course.autograded_notebook(A, student), as_version=4)
+    return [(c.metadata["nbgrader"]["grade_id"], c.cell_type, c.metadata["nbgrader"].get("points"))
+            for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
+
+
+def test_tampered_test_cells_are_restored_and_earn_nothing_with_stubs(batch):
+    """Deleted, duplicated, Markdown, 100-point and renamed test cells, and an invented graded cell: the
+    release's test cells run (and fail on the stubs) exactly once each, at their own points."""
+    course, scores, failures, _ = batch
+    assert "tampered_stubs" not in failures, failures.get("tampered_stubs")
+    s = scores["tampered_stubs"]
+    assert (s.auto_score, s.auto_max) == (0, 23), by_test(scores, "tampered_stubs")
+    release = nbformat.read(course.root / "exercises" / A / f"{A}.ipynb", as_version=4)
+    expected = [(c.metadata["nbgrader"]["grade_id"], c.cell_type, c.metadata["nbgrader"].get("points"))
+                for c in release.cells if c.metadata.get("nbgrader", {}).get("grade")]
+    assert graded_ids(course, "tampered_stubs") == expected
+    errors = error_names(course.autograded_notebook(A, "tampered_stubs"))
+    assert all("NotImplementedError" in errors[g] for g in TAMPERED.values()), errors
+
+
+def test_tampered_test_cells_with_a_correct_solution_earn_exactly_full_marks(batch):
+    """The restored tests run and pass; the duplicate, the 100 points and the invented cell add nothing."""
+    course, scores, failures, _ = batch
+    s = scores["tampered_correct"]
+    assert (s.auto_score, s.auto_max) == (23, 23), by_test(scores, "tampered_correct")
+    assert "free_points" not in by_test(scores, "tampered_correct")
+    assert len(graded_ids(course, "tampered_correct")) == len(set(graded_ids(course, "tampered_correct")))
+
