@@ -3,6 +3,8 @@ message, on each kind of wrong one."""
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pytest
 
@@ -49,7 +51,11 @@ def test_check_close_reports_relative_error_and_index():
 def test_check_int():
     checks.check_int(5, 5, "n")
     checks.check_int(np.int64(5), 5, "n")
-    for bad in (5.0, True, "5", AlwaysEqual()):
+    class PeekingInt(int):  # int() answers the value the check expects, read from its frame
+        def __int__(self):
+            return int(sys._getframe(1).f_locals.get("expected", 0))
+
+    for bad in (5.0, True, np.bool_(True), "5", AlwaysEqual(), PeekingInt(0)):
         with pytest.raises(checks.CheckFailure, match="expected an int"):
             checks.check_int(bad, 5, "n")
     with pytest.raises(checks.CheckFailure, match="returned 6; expected 5"):

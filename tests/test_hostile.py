@@ -124,6 +124,42 @@ def batch(tmp_path_factory, listener):
         if cell.metadata.get("nbgrader", {}).get("grade") and cell.cell_type == "code":
             cell.source = "pass"
     nbformat.write(nb, edited)
+    # Objects that claim to be right: checks.py looks at the exact type first. conv2d_forward keeps
+    # private copies of the real helpers, so that its own tests still pass.
+    private = (sol["conv_output_size"].replace("def conv_output_size", "def _size") + "\n"
+               + sol["zero_pad"].replace("def zero_pad", "def _pad") + "\n"
+               + sol["conv2d_forward"].replace("conv_output_size(", "_size(").replace("zero_pad(", "_pad("))
+    fakes = {
+        "conv_output_size": (  # an int whose int() reads the expected value from the check's frame
+            "import sys\n"
+            "class SneakyInt(int):\n"
+            "    def __eq__(self, other): return True\n"
+            "    def __ne__(self, other): return False\n"
+            "    __hash__ = int.__hash__\n"
+            "    def __int__(self):\n"
+            "        frame = sys._getframe(1)\n"
+            "        return int(frame.f_locals.get('expected', 0))\n"
+            "def conv_output_size(n, k, padding=0, stride=1, dilation=1):\n"
+            "    return SneakyInt(0)\n"),
+        "zero_pad": (  # an ndarray subclass that equals and is close to anything
+            "class AnyArray(np.ndarray):\n"
+            "    def __eq__(self, other): return np.ones(np.shape(other), dtype=bool)\n"
+            "    def __sub__(self, other): return np.zeros(np.shape(other))\n"
+            "def zero_pad(x, padding):\n"
+            "    ph, pw = as_pair(padding, 'padding')\n"
+            "    shape = (x.shape[0], x.shape[1], x.shape[2] + 2 * ph, x.shape[3] + 2 * pw)\n"
+            "    return np.zeros(shape, dtype=x.dtype).view(AnyArray)\n"),
+        "cross_correlate2d": (  # not an array at all, but equal to everything
+            "class Anything:\n"
+            "    shape, dtype, ndim = (2, 2), np.float64, 2\n"
+            "    def __eq__(self, other): return True\n"
+            "    def __array__(self, dtype=None, copy=None): return np.zeros(self.shape)\n"
+            "def cross_correlate2d(image, kernel):\n"
+            "    return Anything()\n"),
+        "conv2d_forward": private,
+    }
+    submit(course, A, "fake_types", {**sol, **fakes})
+    submit(course, A, "cuda", with_body("cross_correlate2d", "import torch\ntorch.zeros(1).cuda()"))
     for student, cells in (("tampered_stubs", None), ("tampered_correct", sol)):
         tamper(submit(course, A, student, cells) / f"{A}.ipynb")
     broken = submit(course, A, "invalid_json", None) / f"{A}.ipynb"
@@ -256,7 +292,7 @@ def test_invalid_notebook_gets_a_clear_message_and_the_batch_continues(batch):
     course, scores, failures, _ = batch
     assert "invalid_json" in failures and failures["invalid_json"].strip()
     assert scores.get("invalid_json") is None or scores["invalid_json"].auto_score == 0
-    assert len([s for s in scores if s != "invalid_json"]) >= 13
+    assert len([s for s in scores if s != "invalid_json"]) >= 15
 
 
 def graded_ids(course, student):
@@ -288,3 +324,25 @@ def test_tampered_test_cells_with_a_correct_solution_earn_exactly_full_marks(bat
     assert "free_points" not in by_test(scores, "tampered_correct")
     assert len(graded_ids(course, "tampered_correct")) == len(set(graded_ids(course, "tampered_correct")))
 
+
+def test_objects_that_claim_to_be_right_earn_nothing(batch):
+    """An int subclass equal to anything whose int() reads the expected value from the checking
+    function's frame, an ndarray subclass, an object equal to everything: each test fails on the type."""
+    course, scores, _, _ = batch
+    t = by_test(scores, "fake_types")
+    assert t["test_conv_output_size"] == t["test_zero_pad"] == t["test_cross_correlate2d"] == 0, t
+    assert scores["fake_types"].auto_score == 13, t  # conv2d_forward is right and keeps its marks
+    assert "expected an int" in outputs_text(course, "fake_types", "test_conv_output_size")
+    for grade_id in ("test_zero_pad", "test_cross_correlate2d"):
+        assert "expected a numpy.ndarray" in outputs_text(course, "fake_types", grade_id)
+
+
+def test_cuda_without_a_gpu_fails_that_test_only(batch):
+    import torch
+    if torch.cuda.is_available():
+        pytest.skip("this grader has a GPU: .cuda() works")
+    course, scores, _, _ = batch
+    t = by_test(scores, "cuda")
+    assert t["test_cross_correlate2d"] == 0 and scores["cuda"].auto_score == 23 - 4, t
+    text = outputs_text(course, "cuda", "test_cross_correlate2d")
+    assert any(m in text for m in ("Torch not compiled with CUDA", "NVIDIA driver", "no CUDA GPUs")), text[-2000:]

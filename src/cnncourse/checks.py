@@ -50,9 +50,14 @@ def check_type(value: Any, expected_type: type, name: str, hint: str | None = No
         _fail(name, f"returned an object of type {_type_name(value)}; expected {expected_type.__name__}.", hint)
 
 
+_INT_TYPES = frozenset({int, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64,
+                        np.intc, np.uintc, np.intp, np.uintp, np.longlong, np.ulonglong})
+
+
 def check_int(value: Any, expected: int, name: str, hint: str | None = None) -> None:
-    """Fail unless ``value`` is a Python or NumPy integer (not a bool, not a float) equal to ``expected``."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+    """Fail unless ``value`` is exactly a Python or NumPy integer (not a bool, a float or a subclass,
+    whose ``int()`` could run any code) equal to ``expected``."""
+    if type(value) not in _INT_TYPES:
         _fail(name, f"returned {value!r} of type {_type_name(value)}; expected an int.",
               hint or "Use integer division // where the formula has a floor.")
     if int(value) != int(expected):
