@@ -9,6 +9,7 @@
 #   make data          - download CIFAR-10 into data/ once (needs network; 163 MB)
 #   make bench         - exercise 04's convolution vs PyTorch and the naive loops (CPU)
 #   make bench-train   - training throughput: DataLoader recipe vs on-device pipeline (BENCH_ARGS=--quick on a CPU)
+#   make bench-grade   - grading speed: 20 submissions of exercise 01 with --jobs 1 and 2 (minutes)
 SHELL := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
 PYTHON ?= python3
@@ -18,9 +19,9 @@ BIN := $(abspath $(VENV))/bin
 export PATH := $(BIN):$(PATH)
 JOBS ?= 2
 
-.PHONY: book test release grade samples clean-book help data bench bench-train
+.PHONY: book test release grade samples clean-book help data bench bench-train bench-grade
 help:
-	@sed -n '1,14p' Makefile
+	@sed -n '1,15p' Makefile
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -49,6 +50,9 @@ samples: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(PY) benchmarks/conv_speed.py $(BENCH_ARGS)
+
+bench-grade: $(VENV)/.installed
+	$(PY) benchmarks/grade_speed.py $(BENCH_ARGS)
 
 clean-book:
 	rm -rf book/_build

@@ -1,0 +1,104 @@
+"""How fast does `make grade` get through a class? The same submissions graded one at a time and two at
+a time (`--jobs`), through the real pipeline: nbgrader autograde with the sandboxed kernel.
+
+The submissions are real notebooks of exercise 01, made the way `make samples` makes them
+(autograder/samples.py): the instructor's solution and the graded answers of tests/answers/, in turn.
+Everything happens in a temporary copy of the course; the repository is not touched.
+
+    python benchmarks/grade_speed.py            # 20 submissions, --jobs 1 then --jobs 2
+    python benchmarks/grade_speed.py --quick    # 4 submissions (used by the tests; the rates mean little)
+    python benchmarks/grade_speed.py --jobs 1 2 4 --submissions 40
+
+Prints submissions per minute for each number of jobs and the speed-up over one job. Goal: at least
+1.8x with two jobs on two cores (each job is one nbgrader process and one kernel). One submission is
+graded first, untimed, so that neither timed run pays for cold caches.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "autograder"))
+
+from course import Course  # noqa: E402
+from samples import answers, solution_cells, write_submission  # noqa: E402
+
+
+def make_course(root: Path, assignment: str) -> Course:
+    """A temporary course holding one assignment, released, with the autograder's configuration."""
+    for folder in ("solutions", "exercises"):
+        shutil.copytree(REPO / folder / assignment, root / folder / assignment)
+    (root / "autograder").mkdir()
+    for path in (REPO / "autograder").glob("*.py"):
+        shutil.copy2(path, root / "autograder" / path.name)
+    course = Course(root)
+    course.release([assignment])
+    return course
+
+
+def submissions(course: Course, assignment: str, count: int) -> list[str]:
+    """Write COUNT submissions (the solution, then each answer of tests/answers/, in turn); their names."""
+    solution = solution_cells(course.root / "solutions" / assignment)
+    kinds = [("solution", solution)] + [(a.name, {**solution, **a.cells})
+                                         for a in answers(REPO / "tests" / "answers" / assignment)]
+    students = []
+    for i in range(count):
+        name, cells = kinds[i % len(kinds)]
+        student = f"s{i + 1:02d}_{name}"
+        write_submission(course.root / "exercises" / assignment,
+                         course.autograder / "submitted" / student / assignment, cells)
+        students.append(student)
+    return students
+
+
+def timed_grading(course: Course, assignment: str, students: list[str], jobs: int) -> float:
+    start = time.perf_counter()
+    failures = course.autograde(assignment, students, jobs=jobs)
+    elapsed = time.perf_counter() - start
+    if failures:
+        raise RuntimeError(f"grading failed with --jobs {jobs}: {failures}")
+    return elapsed
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--assignment", default="01-convolution")
+    parser.add_argument("--submissions", type=int, default=20, help="how many submissions each run grades")
+    parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2], help="the numbers of jobs to compare")
+    parser.add_argument("--quick", action="store_true", help="4 submissions: checks that it runs, not the speed")
+    args = parser.parse_args(argv)
+    count = 4 if args.quick else args.submissions
+    jobs_list = sorted(set(args.jobs))
+
+    print(f"grading {count} submissions of {args.assignment} with --jobs {', '.join(map(str, jobs_list))}; "
+          f"{os.cpu_count()} CPU cores" + (" (--quick: the rates mean little)" if args.quick else ""))
+    with tempfile.TemporaryDirectory(prefix="grade-speed-") as tmp:
+        course = make_course(Path(tmp), args.assignment)
+        students = submissions(course, args.assignment, count)
+        warm = time.perf_counter()
+        course.autograde(args.assignment, students[:1], jobs=1)
+        print(f"warm-up: 1 submission in {time.perf_counter() - warm:.1f} s (not timed)")
+        rates = {}
+        for jobs in jobs_list:
+            elapsed = timed_grading(course, args.assignment, students, jobs)
+            rates[jobs] = count / (elapsed / 60)
+            print(f"jobs {jobs}: {count} submissions in {elapsed:.1f} s: {rates[jobs]:.2f} submissions/minute")
+        scores = course.scores(args.assignment)
+        print("scores: " + ", ".join(f"{s}: {scores[s].auto_score:g}/{scores[s].auto_max:g}" for s in students))
+    base = min(jobs_list)
+    for jobs in jobs_list:
+        if jobs != base:
+            print(f"speed-up jobs {jobs} / jobs {base}: {rates[jobs] / rates[base]:.2f}x"
+                  + (" (goal: at least 1.8x on 2 cores)" if (base, jobs) == (1, 2) else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
