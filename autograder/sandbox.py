@@ -169,6 +169,16 @@ def _make_preprocessor():
         def on_cell_executed(self, **kwargs):
             super().on_cell_executed(**kwargs)
             self._completed.add(kwargs["cell_index"])  # the kernel replied: the cell ran to its end
+            # A cell whose reply says it failed fails, even if student code stopped the kernel from
+            # showing the error (get_ipython().showtraceback replaced): nbgrader looks only at outputs.
+            content = (kwargs.get("execute_reply") or {}).get("content", {})
+            cell = kwargs["cell"]
+            if content.get("status") == "error" and not any(
+                    o.get("output_type") == "error" for o in cell.get("outputs", [])):
+                ename, evalue = str(content.get("ename", "Error")), str(content.get("evalue", ""))
+                cell.setdefault("outputs", []).append(NotebookNode(
+                    output_type="error", ename=ename, evalue=evalue,
+                    traceback=[f"{ename}: {evalue} (the kernel reported this error without showing it)"]))
 
         def create_kernel_manager(self):
             km = super().create_kernel_manager()
