@@ -43,6 +43,7 @@ from nbgrader.preprocessors import (  # noqa: E402
     OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
 from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
 from cells import RestoreCells  # noqa: E402
+from guard import GuardChecks, UnguardChecks  # noqa: E402
 from sandbox import SandboxedExecute  # noqa: E402
 
 # Sanitize: first the released notebook's locked and graded cells are put back (cells.py: deleted,
@@ -53,9 +54,10 @@ c.Autograde.sanitize_preprocessors = [
 ]
 c.RestoreCells.course_root = ROOT
 
+# GuardChecks/UnguardChecks (guard.py): the hidden checks use references taken before student code ran.
 c.Autograde.autograde_preprocessors = [
-    SandboxedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
-    AssignLatePenalties, CheckCellMetadata,
+    GuardChecks, SandboxedExecute, UnguardChecks, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
+    SaveAutoGrades, AssignLatePenalties, CheckCellMetadata,
 ]
 c.SandboxedExecute.course_root = ROOT
 c.SandboxedExecute.timeout = int(os.environ.get("CNN_GRADE_CELL_TIMEOUT", "300"))  # seconds per cell

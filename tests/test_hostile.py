@@ -160,6 +160,47 @@ def batch(tmp_path_factory, listener):
     }
     submit(course, A, "fake_types", {**sol, **fakes})
     submit(course, A, "cuda", with_body("cross_correlate2d", "import torch\ntorch.zeros(1).cuda()"))
+    # Wrong answers of the right type and shape, with every kind of monkeypatch that would make them pass
+    # (tests/test_guard.py shows that each one does, without the guard).
+    monkey = {
+        "conv_output_size": (
+            "import builtins, types\n"
+            "import numpy, torch\n"
+            "import cnncourse.checks\n"
+            "cnncourse.checks.check_int = lambda *args, **kwargs: None     # the checks themselves\n"
+            "cnncourse.checks.check_raises = lambda *args, **kwargs: None\n"
+            "numpy.allclose = lambda *args, **kwargs: True                  # comparisons tests may use\n"
+            "numpy.testing.assert_allclose = lambda *args, **kwargs: None\n"
+            "torch.allclose = lambda *args, **kwargs: True\n"
+            "torch.Tensor.equal = lambda self, other: True\n"
+            "_isinstance, _sum = builtins.isinstance, builtins.sum          # builtins\n"
+            "builtins.isinstance = lambda obj, cls: _isinstance(obj, cls) or type(obj).__name__ == 'Fake'\n"
+            "builtins.sum = lambda items, *start: 0 if type(items).__name__ == 'generator' else _sum(items, *start)\n"
+            "rng = types.SimpleNamespace(standard_normal=lambda shape: numpy.zeros(shape))  # the tests' inputs\n"
+            "get_ipython().showtraceback = lambda *args, **kwargs: None  # no error output: nbgrader sees a pass\n"
+            "def conv_output_size(n, k, padding=0, stride=1, dilation=1):\n"
+            "    return n\n"),
+        "zero_pad": (
+            "np.any = lambda *args, **kwargs: False  # what check_close compares with\n"
+            "def zero_pad(x, padding):\n"
+            "    ph, pw = as_pair(padding, 'padding')\n"
+            "    return np.zeros(x.shape[:2] + (x.shape[2] + 2 * ph, x.shape[3] + 2 * pw), dtype=x.dtype)\n"),
+        "cross_correlate2d": (  # patches while the test cell calls it, between the cell's checks
+            "def cross_correlate2d(image, kernel):\n"
+            "    import numpy, cnncourse.checks\n"
+            "    numpy.any = lambda *args, **kwargs: False\n"
+            "    cnncourse.checks.check_close = cnncourse.checks.check_array = lambda *args, **kwargs: None\n"
+            "    return numpy.zeros((image.shape[0] - kernel.shape[0] + 1, image.shape[1] - kernel.shape[1] + 1))\n"),
+        "conv2d_forward": (
+            "def conv2d_forward(x, w, b=None, stride=1, padding=0, dilation=1):\n"
+            "    (sh, sw), (ph, pw), (dh, dw) = as_pair(stride), as_pair(padding), as_pair(dilation)\n"
+            "    h = (x.shape[2] + 2 * ph - dh * (w.shape[2] - 1) - 1) // sh + 1\n"
+            "    wd = (x.shape[3] + 2 * pw - dw * (w.shape[3] - 1) - 1) // sw + 1\n"
+            "    import numpy, cnncourse.checks\n"
+            "    numpy.any = lambda *args, **kwargs: False\n"
+            "    return np.zeros((x.shape[0], w.shape[0], h, wd), dtype=np.result_type(x, w))\n"),
+    }
+    submit(course, A, "monkeypatch", {**sol, **monkey})
     for student, cells in (("tampered_stubs", None), ("tampered_correct", sol)):
         tamper(submit(course, A, student, cells) / f"{A}.ipynb")
     broken = submit(course, A, "invalid_json", None) / f"{A}.ipynb"
@@ -167,7 +208,9 @@ def batch(tmp_path_factory, listener):
 
     # A secret in the grader's environment (an LMS token, say) must not reach student code.
     old = {k: os.environ.get(k) for k in ("CNN_GRADE_CELL_TIMEOUT", "CNN_GRADE_MEMORY_MB", "LMS_API_TOKEN")}
-    os.environ.update(CNN_GRADE_CELL_TIMEOUT="20", CNN_GRADE_MEMORY_MB="6144", LMS_API_TOKEN="hunter2")
+    # 30 s per cell: short for the infinite loop, long enough for test_conv_output_size's 2340 hidden cases
+    # with the guard's restore points (autograder/guard.py) on a loaded two-core machine (up to ~20 s).
+    os.environ.update(CNN_GRADE_CELL_TIMEOUT="30", CNN_GRADE_MEMORY_MB="6144", LMS_API_TOKEN="hunter2")
     try:
         failures = course.autograde(A, jobs=2)
     finally:
@@ -292,7 +335,7 @@ def test_invalid_notebook_gets_a_clear_message_and_the_batch_continues(batch):
     course, scores, failures, _ = batch
     assert "invalid_json" in failures and failures["invalid_json"].strip()
     assert scores.get("invalid_json") is None or scores["invalid_json"].auto_score == 0
-    assert len([s for s in scores if s != "invalid_json"]) >= 15
+    assert len([s for s in scores if s != "invalid_json"]) >= 16
 
 
 def graded_ids(course, student):
@@ -346,3 +389,17 @@ def test_cuda_without_a_gpu_fails_that_test_only(batch):
     assert t["test_cross_correlate2d"] == 0 and scores["cuda"].auto_score == 23 - 4, t
     text = outputs_text(course, "cuda", "test_cross_correlate2d")
     assert any(m in text for m in ("Torch not compiled with CUDA", "NVIDIA driver", "no CUDA GPUs")), text[-2000:]
+
+
+def test_monkeypatched_checks_numpy_torch_builtins_and_names_gain_nothing(batch):
+    """Wrong answers with every kind of monkeypatch (module functions, builtins, a class's method, the
+    tests' own names, patches made while a test calls the student's function): every test runs and
+    fails on its checks (autograder/guard.py)."""
+    course, scores, failures, _ = batch
+    assert "monkeypatch" not in failures, failures.get("monkeypatch")
+    assert scores["monkeypatch"].auto_score == 0, by_test(scores, "monkeypatch")
+    errors = error_names(course.autograded_notebook(A, "monkeypatch"))
+    assert errors and all(names and set(names) <= {"CheckFailure", "AssertionError"} for names in errors.values()), errors
+    # the graded notebook is the student's, without the guard's cells
+    nb = nbformat.read(course.autograded_notebook(A, "monkeypatch"), as_version=4)
+    assert not any("gi_frame" in c.source or "cnn_guard" in c.source or c.metadata.get("cnn_guard") for c in nb.cells)

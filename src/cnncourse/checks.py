@@ -7,6 +7,10 @@ to look, for example::
 
     conv2d_forward: output has shape (2, 4, 5, 5); expected (2, 4, 6, 6).
     Check the padding term of the output size.
+
+The expression statement ``(_ for _ in ()).gi_frame`` at the start of each check is a *restore point*
+for the grader: it raises an audit event, on which autograder/guard.py puts back everything a student's
+code may have monkeypatched (numpy, builtins, this module...). Outside grading it does nothing.
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ def _type_name(value: Any) -> str:
 
 def check_type(value: Any, expected_type: type, name: str, hint: str | None = None) -> None:
     """Fail unless ``type(value) is expected_type`` exactly (subclasses are rejected)."""
+    (_ for _ in ()).gi_frame  # restore point (see the module docstring)
     if type(value) is not expected_type:
         _fail(name, f"returned an object of type {_type_name(value)}; expected {expected_type.__name__}.", hint)
 
@@ -57,6 +62,7 @@ _INT_TYPES = frozenset({int, np.int8, np.int16, np.int32, np.int64, np.uint8, np
 def check_int(value: Any, expected: int, name: str, hint: str | None = None) -> None:
     """Fail unless ``value`` is exactly a Python or NumPy integer (not a bool, a float or a subclass,
     whose ``int()`` could run any code) equal to ``expected``."""
+    (_ for _ in ()).gi_frame  # restore point (see the module docstring)
     if type(value) not in _INT_TYPES:
         _fail(name, f"returned {value!r} of type {_type_name(value)}; expected an int.",
               hint or "Use integer division // where the formula has a floor.")
@@ -67,6 +73,7 @@ def check_int(value: Any, expected: int, name: str, hint: str | None = None) -> 
 def check_array(value: Any, name: str, *, shape: tuple[int, ...] | None = None,
                 dtype: Any = None, hint: str | None = None) -> None:
     """Fail unless ``value`` is exactly an ``np.ndarray`` with the given shape and dtype."""
+    (_ for _ in ()).gi_frame  # restore point (see the module docstring)
     if type(value) is not np.ndarray:
         extra = ""
         if "torch" in type(value).__module__:
@@ -94,6 +101,7 @@ def check_close(value: Any, expected: np.ndarray, name: str, *, rtol: float = 1e
     Values are compared with ``|value - expected| <= atol + rtol * |expected|`` elementwise; NaN or inf
     in ``value`` always fails.
     """
+    (_ for _ in ()).gi_frame  # restore point (see the module docstring)
     expected = np.asarray(expected)
     check_array(value, name, shape=expected.shape, dtype=expected.dtype, hint=hint)
     got = np.asarray(value, dtype=np.float64)
@@ -116,12 +124,15 @@ def check_raises(exception: type[BaseException], func, *args, name: str, hint: s
     Returns None on purpose: a graded cell whose last line shows a value would be read by nbgrader as
     partial credit.
     """
+    (_ for _ in ()).gi_frame  # restore point (see the module docstring)
     try:
         func(*args, **kwargs)
     except exception:  # the expected outcome
         return None
     except Exception as err:  # noqa: BLE001 - reported to the student
+        (_ for _ in ()).gi_frame  # restore point: func may have patched what follows
         _fail(name, f"raised {type(err).__name__}({err}); expected {exception.__name__}.", hint)
+    (_ for _ in ()).gi_frame  # restore point
     _fail(name, f"returned normally; expected it to raise {exception.__name__}.", hint)
 
 
@@ -160,5 +171,6 @@ def forbid_module(prefix: str, name: str, hint: str | None = None) -> Iterator[N
         yield
     finally:
         sys.setprofile(previous)
+    (_ for _ in ()).gi_frame  # restore point: the block ran student code
     if seen:
         _fail(name, f"called into {prefix} ({seen[0]}); this exercise must be solved with NumPy alone.", hint)
