@@ -110,6 +110,9 @@ def test_restore_points_go_before_every_simple_statement_on_its_own_line():
     ast.parse(out)
     assert out.count(RESTORE_POINT) == 7  # docstring, x, y, z, w, return, the call
     assert "else: " + RESTORE_POINT + "w = 0" in out and "    " + RESTORE_POINT + "return a" in out
+    # a loop inside a function (a timed reference implementation) pays for none; its entry has one
+    timed = "def naive(n):\n    total = 0\n    for i in range(n):\n        total += i\n    return total\n"
+    assert with_restore_points(timed).count(RESTORE_POINT) == 2  # total = 0, return total
     assert with_restore_points("%time x = 1\n") is None  # IPython syntax: left alone (with a warning)
 
 
