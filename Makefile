@@ -1,6 +1,11 @@
 # The course's commands. The first two are all a new user needs:
 #   make book   - create (or reuse) .venv, install requirements.txt, build the book
-#   make test   - the whole test suite (the book build, nbgrader grading, the helper package)
+#   make test   - lint, then the fast tests, then the slow ones (the book build, nbgrader grading)
+# Developers:
+#   make test-fast - everything but the slow grading and book tests (about a minute)
+#   make test-slow - the slow tests only (each expensive step once: tests/steps.py)
+#   make lint      - ruff (configured in pyproject.toml)
+#   make lock      - regenerate requirements.lock from requirements.txt (needs the package index)
 # Instructors:
 #   make release                                   - regenerate exercises/ from solutions/
 #   make grade ASSIGNMENT=01-convolution SUBMISSIONS=path/to/submissions
@@ -19,22 +24,33 @@ BIN := $(abspath $(VENV))/bin
 export PATH := $(BIN):$(PATH)
 JOBS ?= 2
 
-.PHONY: book test release grade samples clean-book help data bench bench-train bench-grade
+.PHONY: book test test-fast test-slow lint lock release grade samples clean-book help data bench bench-train bench-grade
 help:
-	@sed -n '1,15p' Makefile
+	@sed -n '1,21p' Makefile
 
-$(VENV)/.installed: requirements.txt pyproject.toml
+$(VENV)/.installed: requirements.lock pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --upgrade --quiet pip
-	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet -r requirements.lock
 	@touch $@
+
+lock: $(VENV)/.installed
+	$(BIN)/uv pip compile --quiet --universal --python-version 3.11 requirements.txt -o requirements.lock
 
 book: $(VENV)/.installed
 	$(BIN)/jupyter-book build book --warningiserror --nitpick --keep-going
 	@echo "The book: $(abspath book/_build/html/index.html)"
 
-test: $(VENV)/.installed
-	$(PY) -m pytest -n $(JOBS) --dist loadgroup $(PYTEST_ARGS)
+test: lint test-fast test-slow
+
+test-fast: $(VENV)/.installed
+	$(PY) -m pytest -n $(JOBS) -m "not slow" $(PYTEST_ARGS)
+
+test-slow: $(VENV)/.installed
+	$(PY) -m pytest -n $(JOBS) -m slow $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
 
 release: $(VENV)/.installed
 	$(PY) autograder/course.py release $(ASSIGNMENTS)

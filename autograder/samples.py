@@ -11,8 +11,9 @@ writes samples/STUDENT/01-convolution.ipynb for the students `solution`, `untouc
 handed out), and one per answer file (`correct_loops`, `wrong_flipped_kernel`, ...).
 
 Answer file format: `# %% [grade_id]` starts the code of the solution cell with that grade_id; a
-`# expect-fail: test_a test_b` line before the first cell names the test cells the answer must lose
-points on (tests/test_grading.py checks it).
+`# expect-fail: test_a test_b` line before the first cell names exactly the test cells the answer loses
+points on (tests/test_grading.py checks it). The samples are the `correct_*` and `wrong_*` answers; the
+`hostile_*` ones (attacks on the grader, tests/test_hostile.py) are not samples.
 """
 
 from __future__ import annotations
@@ -91,7 +92,8 @@ def write_samples(assignment: str, out: Path, root: Path = REPO) -> list[str]:
     release = root / "exercises" / assignment
     solution = solution_cells(root / "solutions" / assignment)
     students = {"solution": solution, "untouched": None}
-    for answer in answers(root / "tests" / "answers" / assignment):
+    for answer in answers(root / "tests" / "answers" / assignment, "correct_") + \
+            answers(root / "tests" / "answers" / assignment, "wrong_"):
         students[answer.name] = {**solution, **answer.cells}
     for student, cells in students.items():
         write_submission(release, Path(out) / student, cells)

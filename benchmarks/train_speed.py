@@ -175,7 +175,8 @@ def time_training(model_fn, batches, device, args, fast: bool):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--quick", action="store_true", help="tiny subset, 1 warmup step, 2 timed steps, batch 16, num_workers=0")
+    p.add_argument("--quick", action="store_true",
+                   help="tiny subset, 1 warmup step, 2 timed steps, batch 16, num_workers=0")
     p.add_argument("--batch-size", type=int, default=512)
     p.add_argument("--num-workers", type=int, default=4)
     p.add_argument("--steps", type=int, default=None, help="timed steps (default: one epoch's worth)")
@@ -201,7 +202,8 @@ def main(argv=None):
     if args.steps is None:
         args.steps = max(1, epoch_images // args.batch_size - args.warmup)
 
-    name = torch.cuda.get_device_name(device) if device.type == "cuda" else "CPU (no CUDA: autocast and channels_last are off)"
+    name = (torch.cuda.get_device_name(device) if device.type == "cuda"
+            else "CPU (no CUDA: autocast and channels_last are off)")
     print(f"data: {desc}")
     print(f"device: {device} - {name}; torch {torch.__version__}")
     print(f"batch size {args.batch_size}, {args.warmup} warmup + {args.steps} timed steps per run; "

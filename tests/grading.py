@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import sys
 from pathlib import Path
@@ -12,7 +13,7 @@ REPO = Path(__file__).resolve().parent.parent
 ANSWERS = Path(__file__).resolve().parent / "answers"
 sys.path.insert(0, str(REPO / "autograder"))
 
-from course import Course  # noqa: E402  (autograder/course.py)
+from course import Course, StudentScore, TestResult  # noqa: E402  (autograder/course.py)
 from samples import Answer, read_answer, solution_cells, write_submission  # noqa: E402,F401
 from samples import answers as _answers  # noqa: E402
 
@@ -53,3 +54,13 @@ def error_names(notebook: Path, grade_ids: list[str] | None = None) -> dict[str,
         if cell.cell_type == "code" and meta.get("grade") and (grade_ids is None or meta["grade_id"] in grade_ids):
             out[meta["grade_id"]] = [o.get("ename") for o in cell.get("outputs", []) if o.get("output_type") == "error"]
     return out
+
+
+def scores_to_json(scores: dict[str, StudentScore]) -> dict:
+    """Course.scores as JSON data (an expensive step's result, tests/steps.py)."""
+    return {student: dataclasses.asdict(s) for student, s in scores.items()}
+
+
+def scores_from_json(data: dict) -> dict[str, StudentScore]:
+    return {student: StudentScore(**{**s, "tests": [TestResult(**t) for t in s["tests"]]})
+            for student, s in data.items()}

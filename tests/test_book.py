@@ -12,10 +12,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+import steps
 from grading import REPO
 
 BOOK = REPO / "book"
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("book")]
+pytestmark = pytest.mark.slow
 
 
 def build(book: Path) -> subprocess.CompletedProcess:
@@ -34,18 +35,28 @@ def toc_files() -> list[str]:
     return files
 
 
-@pytest.fixture(scope="module")
-def built():
+@steps.step("book", cost=240)
+def _build_the_book(folder):
+    """The real book, built once per session into book/_build (its execution cache makes a rebuild fast)."""
     proc = build(BOOK)
+    return {"returncode": proc.returncode, "stdout": proc.stdout}
+
+
+@pytest.fixture
+def built():
+    proc = subprocess.CompletedProcess(["jupyter-book"], **steps.result("book"))
     assert proc.returncode == 0, f"the book does not build cleanly:\n{proc.stdout[-6000:]}"
     return proc
 
 
+@pytest.mark.step("book")
 def test_book_builds_without_warnings(built):
-    warnings = [line for line in built.stdout.splitlines() if re.search(r"(: WARNING:|: ERROR:|^WARNING:|^ERROR:)", line)]
+    warnings = [line for line in built.stdout.splitlines()
+                if re.search(r"(: WARNING:|: ERROR:|^WARNING:|^ERROR:)", line)]
     assert not warnings, "\n".join(warnings)
 
 
+@pytest.mark.step("book")
 def test_every_page_is_rendered_with_its_figures(built):
     html_dir = BOOK / "_build" / "html"
     for page in toc_files():
@@ -86,12 +97,14 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic
 
 
 @pytest.fixture(scope="module")
-def served(built):
+def served():
     """The built HTML on a loopback HTTP server that records every request and its status."""
     import functools
     import http.server
     import threading
 
+    proc = steps.result("book")
+    assert proc["returncode"] == 0, f"the book does not build cleanly:\n{proc['stdout'][-6000:]}"
     log: list[tuple[str, int]] = []
 
     class Handler(http.server.SimpleHTTPRequestHandler):
@@ -116,6 +129,7 @@ def chromium(*args: str, tmp: Path) -> subprocess.CompletedProcess:
 
 @pytest.mark.skipif(CHROMIUM is None and not os.environ.get("CI"),
                     reason="Chromium is not installed (apt-get install chromium); CI installs it")
+@pytest.mark.step("book")
 @pytest.mark.parametrize("page", toc_files())
 def test_page_renders_in_a_browser_offline(page, served, tmp_path):
     """Headless Chromium opens the page with no network: every image and script it asks for is served

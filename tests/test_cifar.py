@@ -55,7 +55,8 @@ def write_fake_cifar(root: Path, per_batch: int = 6, n_test: int = 4, seed: int 
 def fake_cifar(tmp_path, monkeypatch):
     written = write_fake_cifar(tmp_path)
     folder = tmp_path / "cifar-10-batches-py"
-    monkeypatch.setattr(CIFAR10, "train_list", [[f"data_batch_{k}", _md5(folder / f"data_batch_{k}")] for k in range(1, 6)])
+    monkeypatch.setattr(CIFAR10, "train_list",
+                        [[f"data_batch_{k}", _md5(folder / f"data_batch_{k}")] for k in range(1, 6)])
     monkeypatch.setattr(CIFAR10, "test_list", [["test_batch", _md5(folder / "test_batch")]])
     monkeypatch.setattr(CIFAR10, "meta", {**CIFAR10.meta, "md5": _md5(folder / "batches.meta")})
     return tmp_path, written

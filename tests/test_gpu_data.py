@@ -22,7 +22,8 @@ def test_to_uint8_nchw_and_normalize():
     assert x.dtype == torch.uint8 and x.shape == (10, 3, 8, 6) and x.is_contiguous()
     assert torch.equal(x[3, 1], torch.from_numpy(imgs[3, :, :, 1]))
     z = gpu_data.normalize(x, CIFAR10_MEAN, CIFAR10_STD)
-    expected = (imgs.transpose(0, 3, 1, 2) / 255.0 - np.array(CIFAR10_MEAN)[:, None, None]) / np.array(CIFAR10_STD)[:, None, None]
+    mean, std = np.array(CIFAR10_MEAN)[:, None, None], np.array(CIFAR10_STD)[:, None, None]
+    expected = (imgs.transpose(0, 3, 1, 2) / 255.0 - mean) / std
     assert z.dtype == torch.float32
     np.testing.assert_allclose(z.numpy(), expected, rtol=1e-5, atol=1e-5)
     assert gpu_data.normalize(x, CIFAR10_MEAN, CIFAR10_STD, dtype=torch.bfloat16).dtype == torch.bfloat16
@@ -48,7 +49,7 @@ def test_flip_only_mirrors_left_right():
     mixed = gpu_data.crop_flip(x, (5, 5), generator=g)
     is_flipped = [torch.equal(mixed[b], x[b].flip(2)) for b in range(16)]
     is_same = [torch.equal(mixed[b], x[b]) for b in range(16)]
-    assert all(f or s for f, s in zip(is_flipped, is_same))
+    assert all(f or s for f, s in zip(is_flipped, is_same, strict=True))
     assert 0 < sum(is_flipped) < 16
 
 

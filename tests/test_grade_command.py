@@ -11,9 +11,10 @@ import zipfile
 import nbformat
 import pytest
 
-from grading import REPO, make_course, solution_sources, submit
+import steps
+from grading import Course, make_course, solution_sources, submit
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("grade-command")]
+pytestmark = [pytest.mark.slow, pytest.mark.step("grade-command")]
 A = "01-convolution"
 
 
@@ -23,9 +24,8 @@ def run_grade(course, submissions):
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("grade-command")
+@steps.step("grade-command", cost=150)
+def _grade_twice(tmp):
     course = make_course(tmp / "course")
     course.release([A])
     # build the submissions as students hand them in, then move them out of nbgrader's folders
@@ -46,7 +46,13 @@ def graded(tmp_path_factory):
     grades_first = (course.autograder / "grades.csv").read_text()
     second = run_grade(course, subs)
     assert second.returncode == 0, second.stdout[-4000:]
-    return course, first.stdout, grades_first
+    return {"root": str(course.root), "stdout": first.stdout, "grades": grades_first}
+
+
+@pytest.fixture
+def graded():
+    data = steps.result("grade-command")
+    return Course(data["root"]), data["stdout"], data["grades"]
 
 
 def test_grades_csv_has_every_student(graded):

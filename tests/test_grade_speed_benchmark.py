@@ -11,7 +11,7 @@ import pytest
 
 from grading import REPO
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("grade-speed")]
+pytestmark = pytest.mark.slow
 
 
 def test_grade_speed_quick_prints_both_rates_and_the_speed_up():

@@ -4,49 +4,55 @@ For each assignment in solutions/, one temporary course is released and graded w
 - ``solution``: the release with the instructor's solution cells  -> full marks
 - ``release``: the release untouched                             -> zero, every test failing in its own code
 - ``correct_*`` (tests/answers/ASSIGNMENT/): other correct styles -> full marks
-- ``wrong_*``: typical mistakes                                  -> less than full marks, on the named tests
+- ``wrong_*``: typical mistakes                                  -> exactly the tests they declare fail
 """
 
 from __future__ import annotations
 
 import filecmp
+import functools
 
 import pytest
 
-from grading import REPO, answers, error_names, make_course, solution_sources, submit
+import steps
+from grading import (REPO, Course, answers, error_names, make_course, scores_from_json, scores_to_json,
+                     solution_sources, submit)
 
 ASSIGNMENTS = sorted(p.name for p in (REPO / "solutions").iterdir() if p.is_dir())
 pytestmark = pytest.mark.slow
-# One xdist group per assignment: its tests share one grading run, and assignments spread over workers.
+# Each assignment's batch is graded once per session (tests/steps.py), whichever worker runs its tests.
 per_assignment = pytest.mark.parametrize(
-    "assignment", [pytest.param(a, marks=pytest.mark.xdist_group(f"grade-{a}")) for a in ASSIGNMENTS])
-_graded: dict = {}
+    "assignment", [pytest.param(a, marks=pytest.mark.step(f"grade-{a}")) for a in ASSIGNMENTS])
+COST = {"05-numpy-cnn": 300, "07-training": 240, "04-fast-convolution": 200}  # rough seconds, for the queue
 
 
 @pytest.fixture
-def graded(assignment, tmp_path_factory):
-    if assignment not in _graded:
-        _graded[assignment] = _grade(assignment, tmp_path_factory)
-    return _graded[assignment]
+def graded(assignment):
+    data = steps.result(f"grade-{assignment}")
+    answers_by_name = {a.name: a for a in answers(assignment, "correct_") + answers(assignment, "wrong_")}
+    return assignment, Course(data["root"]), scores_from_json(data["scores"]), answers_by_name
 
 
-def _grade(assignment, tmp_path_factory):
+def _grade(assignment, folder):
     # Grade as a grader that has imported torch's compiler (as any script calling torch.optim does): it
     # exports TORCHINDUCTOR_CACHE_DIR, a folder the sandboxed kernel cannot write. That variable once
     # reached the kernels and failed every test that steps an optimiser.
     import torch._dynamo  # noqa: F401
     import os
     assert os.environ.get("TORCHINDUCTOR_CACHE_DIR")
-    course = make_course(tmp_path_factory.mktemp(assignment))
+    course = make_course(folder)
     course.release([assignment])
     solution = solution_sources(course, assignment)
     submit(course, assignment, "solution", solution)
     submit(course, assignment, "release", None)
-    every = answers(assignment, "correct_") + answers(assignment, "wrong_")
-    for answer in every:
+    for answer in answers(assignment, "correct_") + answers(assignment, "wrong_"):
         submit(course, assignment, answer.name, {**solution, **answer.cells})
     course.autograde(assignment)
-    return assignment, course, course.scores(assignment), {a.name: a for a in every}
+    return {"root": str(course.root), "scores": scores_to_json(course.scores(assignment))}
+
+
+for _a in ASSIGNMENTS:
+    steps.step(f"grade-{_a}", COST.get(_a, 120))(functools.partial(_grade, _a))
 
 
 @per_assignment
@@ -95,15 +101,19 @@ def test_correct_answers_in_other_styles_earn_full_marks(graded, assignment):
 
 
 @per_assignment
-def test_wrong_answers_lose_marks_where_expected(graded, assignment):
+def test_wrong_answers_lose_marks_exactly_where_declared(graded, assignment):
+    """Each wrong answer fails exactly the test cells its `# expect-fail:` line names, and earns every
+    other test's full marks: a test that fails where it should not is as wrong as one that passes."""
     assignment, course, scores, every = graded
     wrong = [a for name, a in every.items() if name.startswith("wrong_")]
     assert len(wrong) >= 3, f"{assignment}: need typical wrong answers in tests/answers"
+    mismatched = {}
     for answer in wrong:
-        s = scores[answer.name]
         assert answer.expect_fail, f"{answer.name}: name the tests it must fail in a '# expect-fail:' line"
-        assert s.auto_score < s.auto_max, f"{assignment}/{answer.name} earns full marks"
-        by_id = {t.grade_id: t for t in s.tests}
-        for grade_id in answer.expect_fail:
-            t = by_id[grade_id]
-            assert t.score < t.max_score, f"{assignment}/{answer.name} should lose marks on {grade_id}"
+        tests = {t.grade_id: t for t in scores[answer.name].tests}
+        unknown = sorted(set(answer.expect_fail) - set(tests))
+        assert not unknown, f"{assignment}/{answer.name} declares tests that do not exist: {unknown}"
+        failed = sorted(g for g, t in tests.items() if t.score < t.max_score)
+        if failed != sorted(answer.expect_fail):
+            mismatched[answer.name] = {"declared": sorted(answer.expect_fail), "failed": failed}
+    assert not mismatched, f"{assignment}: wrong answers that fail other tests than they declare: {mismatched}"

@@ -6,6 +6,7 @@ Exercise 01's tests are worth: conv_output_size 3, zero_pad 3, cross_correlate2d
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import threading
@@ -13,9 +14,11 @@ import threading
 import nbformat
 import pytest
 
-from grading import REPO, error_names, make_course, solution_sources, submit
+import steps
+from grading import (REPO, Course, answers, error_names, make_course, scores_from_json, scores_to_json,
+                     solution_sources, submit)
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hostile")]
+pytestmark = [pytest.mark.slow, pytest.mark.step("hostile")]
 A = "01-convolution"
 CONV2D_TESTS = ["test_conv2d_basic", "test_conv2d_against_torch", "test_conv2d_pairs", "test_conv2d_bias"]
 
@@ -27,7 +30,7 @@ def _sandbox_available() -> bool:
     return unshare_prefix() is not None
 
 
-@pytest.fixture(scope="module")
+@contextlib.contextmanager
 def listener():
     """A TCP server on this machine's loopback: a sandboxed kernel must not reach it."""
     server = socket.socket()
@@ -49,74 +52,48 @@ def listener():
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
-    yield server.getsockname()[1], hits
-    stop.set()
-    server.close()
+    try:
+        yield server.getsockname()[1], hits
+    finally:
+        stop.set()
+        server.close()
 
 
-@pytest.fixture(scope="module")
-def batch(tmp_path_factory, listener):
+@pytest.fixture
+def batch():
     if not _sandbox_available():
         pytest.skip("no sandbox here: `unshare --net --mount` needs root or user namespaces")
-    port, hits = listener
-    course = make_course(tmp_path_factory.mktemp("hostile"))
+    data = steps.result("hostile")
+    return Course(data["root"]), scores_from_json(data["scores"]), data["failures"], data["hits"]
+
+
+@steps.step("hostile", cost=400)
+def _grade_hostile_batch(folder):
+    with listener() as (port, hits):
+        course, failures = _grade_batch(folder, port)
+    return {"root": str(course.root), "scores": scores_to_json(course.scores(A)), "failures": failures,
+            "hits": len(hits)}
+
+
+def hostile_answers():
+    """tests/answers/01-convolution/hostile_*.py: each a submission's replacement cells (the solution's elsewhere)."""
+    return answers(A, "hostile_")
+
+
+def _grade_batch(folder, port):
+    course = make_course(folder)
     course.release([A])
     sol = solution_sources(course, A)
-    root = str(course.root)
-
-    def with_body(grade_id: str, body: str) -> dict[str, str]:
-        """The solution, with ``body`` run first inside the named function (after BEGIN SOLUTION)."""
-        lines = sol[grade_id].splitlines()
-        i = next(k for k, line in enumerate(lines) if "### BEGIN SOLUTION" in line)
-        indent = lines[i][: len(lines[i]) - len(lines[i].lstrip())]
-        new = "\n".join(lines[: i + 1] + [indent + b for b in body.splitlines()] + lines[i + 1:])
-        return {**sol, grade_id: new}
-
-    def prefixed(grade_id: str, code: str) -> dict[str, str]:
-        return {**sol, grade_id: code + "\n" + sol[grade_id]}
+    fill = {"{{COURSE_ROOT}}": str(course.root), "{{REPO}}": str(REPO), "{{LISTENER_PORT}}": str(port)}
 
     submit(course, A, "correct", sol)
-    submit(course, A, "infinite_loop", with_body("cross_correlate2d", "while True:\n    pass"))
-    submit(course, A, "memory_bomb", with_body("zero_pad", "hog = []\nwhile True:\n    hog.append(np.ones(2**24))"))
-    submit(course, A, "sys_exit", with_body("conv2d_forward", "import sys\nsys.exit(0)"))
-    submit(course, A, "os_exit", with_body("cross_correlate2d", "import os\nos._exit(0)"))
-    submit(course, A, "segfault", with_body("conv2d_forward", "import ctypes\nctypes.string_at(0)"))
-    submit(course, A, "flood", prefixed("zero_pad", "print('\\n'.join(f'spam {i}' for i in range(1_000_000)))"))
-    submit(course, A, "warnings", with_body("zero_pad", "import sys, warnings\nwarnings.warn('a warning on stderr')\n"
-                                                        "print('and a line on stderr', file=sys.stderr)"))
-    targets = [f"{root}/solutions/{A}/{A}.ipynb", f"{root}/autograder/gradebook.db",
-               f"{REPO}/solutions/{A}/{A}.ipynb", f"{REPO}/.git/HEAD", f"{REPO}/tests/answers/{A}/correct_loops.py",
-               f"{root}/autograder/submitted/correct/{A}/{A}.ipynb"]
-    snoop = (
-        "import glob, os\n"
-        f"_targets = {targets!r}\n"
-        "_targets += glob.glob('/tmp/**/solutions/**/*.ipynb', recursive=True)[:20]\n"
-        "_targets += glob.glob(os.path.expanduser('~') + '/**/gradebook.db', recursive=True)[:20]\n"
-        "_readable = []\n"
-        "for _p in _targets:\n"
-        "    try:\n"
-        "        open(_p, 'rb').read(16)\n"
-        "        _readable.append(_p)\n"
-        "    except OSError:\n"
-        "        pass\n"
-        "print('READABLE:', _readable)\n"
-        "print('SECRET IN ENV:', [k for k, v in os.environ.items() if 'hunter2' in v])\n"
-    )
-    release_src = {gid: "def conv_output_size(n, k, padding=0, stride=1, dilation=1):\n    raise NotImplementedError()"
-                   for gid in ["conv_output_size"]}
-    submit(course, A, "reads_secrets", {**sol, "conv_output_size": snoop + release_src["conv_output_size"]})
-    phone = (
-        "import socket\n"
-        "_status = []\n"
-        f"for _addr in [('127.0.0.1', {port}), ('1.1.1.1', 80)]:\n"
-        "    try:\n"
-        "        socket.create_connection(_addr, timeout=3).close()\n"
-        "        _status.append('reached')\n"
-        "    except OSError as _e:\n"
-        "        _status.append('blocked')\n"
-        "print('NETWORK:', _status)\n"
-    )
-    submit(course, A, "network", prefixed("cross_correlate2d", phone))
+    for answer in hostile_answers():
+        cells = {}
+        for grade_id, source in answer.cells.items():
+            for placeholder, value in fill.items():
+                source = source.replace(placeholder, value)
+            cells[grade_id] = source
+        submit(course, A, answer.name.removeprefix("hostile_"), {**sol, **cells})
     # locked test cells rewritten by the student to pass
     edited = submit(course, A, "edited_tests", None) / f"{A}.ipynb"
     nb = nbformat.read(edited, as_version=4)
@@ -124,83 +101,6 @@ def batch(tmp_path_factory, listener):
         if cell.metadata.get("nbgrader", {}).get("grade") and cell.cell_type == "code":
             cell.source = "pass"
     nbformat.write(nb, edited)
-    # Objects that claim to be right: checks.py looks at the exact type first. conv2d_forward keeps
-    # private copies of the real helpers, so that its own tests still pass.
-    private = (sol["conv_output_size"].replace("def conv_output_size", "def _size") + "\n"
-               + sol["zero_pad"].replace("def zero_pad", "def _pad") + "\n"
-               + sol["conv2d_forward"].replace("conv_output_size(", "_size(").replace("zero_pad(", "_pad("))
-    fakes = {
-        "conv_output_size": (  # an int whose int() reads the expected value from the check's frame
-            "import sys\n"
-            "class SneakyInt(int):\n"
-            "    def __eq__(self, other): return True\n"
-            "    def __ne__(self, other): return False\n"
-            "    __hash__ = int.__hash__\n"
-            "    def __int__(self):\n"
-            "        frame = sys._getframe(1)\n"
-            "        return int(frame.f_locals.get('expected', 0))\n"
-            "def conv_output_size(n, k, padding=0, stride=1, dilation=1):\n"
-            "    return SneakyInt(0)\n"),
-        "zero_pad": (  # an ndarray subclass that equals and is close to anything
-            "class AnyArray(np.ndarray):\n"
-            "    def __eq__(self, other): return np.ones(np.shape(other), dtype=bool)\n"
-            "    def __sub__(self, other): return np.zeros(np.shape(other))\n"
-            "def zero_pad(x, padding):\n"
-            "    ph, pw = as_pair(padding, 'padding')\n"
-            "    shape = (x.shape[0], x.shape[1], x.shape[2] + 2 * ph, x.shape[3] + 2 * pw)\n"
-            "    return np.zeros(shape, dtype=x.dtype).view(AnyArray)\n"),
-        "cross_correlate2d": (  # not an array at all, but equal to everything
-            "class Anything:\n"
-            "    shape, dtype, ndim = (2, 2), np.float64, 2\n"
-            "    def __eq__(self, other): return True\n"
-            "    def __array__(self, dtype=None, copy=None): return np.zeros(self.shape)\n"
-            "def cross_correlate2d(image, kernel):\n"
-            "    return Anything()\n"),
-        "conv2d_forward": private,
-    }
-    submit(course, A, "fake_types", {**sol, **fakes})
-    submit(course, A, "cuda", with_body("cross_correlate2d", "import torch\ntorch.zeros(1).cuda()"))
-    # Wrong answers of the right type and shape, with every kind of monkeypatch that would make them pass
-    # (tests/test_guard.py shows that each one does, without the guard).
-    monkey = {
-        "conv_output_size": (
-            "import builtins, types\n"
-            "import numpy, torch\n"
-            "import cnncourse.checks\n"
-            "cnncourse.checks.check_int = lambda *args, **kwargs: None     # the checks themselves\n"
-            "cnncourse.checks.check_raises = lambda *args, **kwargs: None\n"
-            "numpy.allclose = lambda *args, **kwargs: True                  # comparisons tests may use\n"
-            "numpy.testing.assert_allclose = lambda *args, **kwargs: None\n"
-            "torch.allclose = lambda *args, **kwargs: True\n"
-            "torch.Tensor.equal = lambda self, other: True\n"
-            "_isinstance, _sum = builtins.isinstance, builtins.sum          # builtins\n"
-            "builtins.isinstance = lambda obj, cls: _isinstance(obj, cls) or type(obj).__name__ == 'Fake'\n"
-            "builtins.sum = lambda items, *start: 0 if type(items).__name__ == 'generator' else _sum(items, *start)\n"
-            "rng = types.SimpleNamespace(standard_normal=lambda shape: numpy.zeros(shape))  # the tests' inputs\n"
-            "get_ipython().showtraceback = lambda *args, **kwargs: None  # no error output: nbgrader sees a pass\n"
-            "def conv_output_size(n, k, padding=0, stride=1, dilation=1):\n"
-            "    return n\n"),
-        "zero_pad": (
-            "np.any = lambda *args, **kwargs: False  # what check_close compares with\n"
-            "def zero_pad(x, padding):\n"
-            "    ph, pw = as_pair(padding, 'padding')\n"
-            "    return np.zeros(x.shape[:2] + (x.shape[2] + 2 * ph, x.shape[3] + 2 * pw), dtype=x.dtype)\n"),
-        "cross_correlate2d": (  # patches while the test cell calls it, between the cell's checks
-            "def cross_correlate2d(image, kernel):\n"
-            "    import numpy, cnncourse.checks\n"
-            "    numpy.any = lambda *args, **kwargs: False\n"
-            "    cnncourse.checks.check_close = cnncourse.checks.check_array = lambda *args, **kwargs: None\n"
-            "    return numpy.zeros((image.shape[0] - kernel.shape[0] + 1, image.shape[1] - kernel.shape[1] + 1))\n"),
-        "conv2d_forward": (
-            "def conv2d_forward(x, w, b=None, stride=1, padding=0, dilation=1):\n"
-            "    (sh, sw), (ph, pw), (dh, dw) = as_pair(stride), as_pair(padding), as_pair(dilation)\n"
-            "    h = (x.shape[2] + 2 * ph - dh * (w.shape[2] - 1) - 1) // sh + 1\n"
-            "    wd = (x.shape[3] + 2 * pw - dw * (w.shape[3] - 1) - 1) // sw + 1\n"
-            "    import numpy, cnncourse.checks\n"
-            "    numpy.any = lambda *args, **kwargs: False\n"
-            "    return np.zeros((x.shape[0], w.shape[0], h, wd), dtype=np.result_type(x, w))\n"),
-    }
-    submit(course, A, "monkeypatch", {**sol, **monkey})
     for student, cells in (("tampered_stubs", None), ("tampered_correct", sol)):
         tamper(submit(course, A, student, cells) / f"{A}.ipynb")
     broken = submit(course, A, "invalid_json", None) / f"{A}.ipynb"
@@ -216,7 +116,7 @@ def batch(tmp_path_factory, listener):
     finally:
         for k, v in old.items():
             os.environ.pop(k) if v is None else os.environ.__setitem__(k, v)
-    return course, course.scores(A), failures, hits
+    return course, failures
 
 
 TAMPERED = {  # what tamper() does to each test cell
@@ -233,10 +133,12 @@ def tamper(path):
         return next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
 
     del nb.cells[index(TAMPERED["deleted"])]
-    twin = nbformat.from_dict(nbformat.v4.new_code_cell("pass", metadata=nb.cells[index(TAMPERED["duplicated"])].metadata))
+    twin_meta = nb.cells[index(TAMPERED["duplicated"])].metadata
+    twin = nbformat.from_dict(nbformat.v4.new_code_cell("pass", metadata=twin_meta))
     nb.cells.insert(index(TAMPERED["duplicated"]), twin)  # a copy that passes, before the real one
     cell = nb.cells[index(TAMPERED["markdown"])]
-    nb.cells[index(TAMPERED["markdown"])] = nbformat.v4.new_markdown_cell(cell.source, metadata=cell.metadata, id=cell.id)
+    nb.cells[index(TAMPERED["markdown"])] = nbformat.v4.new_markdown_cell(cell.source, metadata=cell.metadata,
+                                                                          id=cell.id)
     nb.cells[index(TAMPERED["points_100"])].metadata.nbgrader["points"] = 100
     nb.cells[index(TAMPERED["renamed"])].metadata.nbgrader["grade_id"] = "my_own_test"
     nb.cells.append(nbformat.v4.new_code_cell("pass", metadata={"nbgrader": {
@@ -253,7 +155,8 @@ def outputs_text(course, student, grade_id=None):
     nb = nbformat.read(course.autograded_notebook(A, student), as_version=4)
     texts = []
     for cell in nb.cells:
-        if cell.cell_type == "code" and (grade_id is None or cell.metadata.get("nbgrader", {}).get("grade_id") == grade_id):
+        cell_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if cell.cell_type == "code" and (grade_id is None or cell_id == grade_id):
             for out in cell.get("outputs", []):
                 texts.append(out.get("text", "") + out.get("evalue", "") + str(out.get("ename", "")))
     return "\n".join(texts)
@@ -262,6 +165,20 @@ def outputs_text(course, student, grade_id=None):
 def test_correct_submission_keeps_full_marks(batch):
     course, scores, failures, _ = batch
     assert scores["correct"].auto_score == scores["correct"].auto_max == 23
+
+
+def test_each_hostile_answer_loses_exactly_the_marks_it_declares(batch):
+    """tests/answers/01-convolution/hostile_*.py: the attack gains nothing and costs nothing beyond the
+    tests its `# expect-fail:` line names (those its wrong or unfinished code fails anyway)."""
+    course, scores, failures, _ = batch
+    mismatched = {}
+    for answer in hostile_answers():
+        student = answer.name.removeprefix("hostile_")
+        assert student not in failures, f"{student} was not graded: {failures[student]}"
+        failed = sorted(t.grade_id for t in scores[student].tests if t.score < t.max_score)
+        if failed != sorted(answer.expect_fail):
+            mismatched[student] = {"declared": sorted(answer.expect_fail), "failed": failed}
+    assert not mismatched, mismatched
 
 
 def test_infinite_loop_is_stopped_and_independent_tests_still_run(batch):
@@ -399,7 +316,8 @@ def test_monkeypatched_checks_numpy_torch_builtins_and_names_gain_nothing(batch)
     assert "monkeypatch" not in failures, failures.get("monkeypatch")
     assert scores["monkeypatch"].auto_score == 0, by_test(scores, "monkeypatch")
     errors = error_names(course.autograded_notebook(A, "monkeypatch"))
-    assert errors and all(names and set(names) <= {"CheckFailure", "AssertionError"} for names in errors.values()), errors
+    assert errors, errors
+    assert all(names and set(names) <= {"CheckFailure", "AssertionError"} for names in errors.values()), errors
     # the graded notebook is the student's, without the guard's cells
     nb = nbformat.read(course.autograded_notebook(A, "monkeypatch"), as_version=4)
     assert not any("gi_frame" in c.source or "cnn_guard" in c.source or c.metadata.get("cnn_guard") for c in nb.cells)

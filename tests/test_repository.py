@@ -46,3 +46,32 @@ def test_helper_package_contains_no_solution(tmp_path):
         text = path.read_text()
         found = [name for name in graded_names if f"def {name}(" in text]
         assert not found, f"{path.relative_to(REPO)} defines graded functions {found}"
+
+
+def test_lock_file_pins_every_requirement_within_its_range():
+    """requirements.lock (what `make` installs) pins every package of requirements.txt, for this platform,
+    to one exact version that requirements.txt allows: a stale lock fails here (run `make lock`)."""
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    def lines(path):
+        for raw in (REPO / path).read_text().splitlines():
+            line = raw.split(" #")[0].strip()
+            if line and not line.startswith(("#", "-")):
+                yield line
+
+    pins: dict[str, list[Requirement]] = {}
+    for line in lines("requirements.lock"):
+        req = Requirement(line)
+        assert len(req.specifier) == 1 and next(iter(req.specifier)).operator == "==", f"not an exact pin: {line}"
+        pins.setdefault(canonicalize_name(req.name), []).append(req)
+    for line in lines("requirements.txt"):
+        req = Requirement(line)
+        if req.marker and not req.marker.evaluate():
+            continue
+        here = [p for p in pins.get(canonicalize_name(req.name), []) if not p.marker or p.marker.evaluate()]
+        assert len(here) == 1, f"requirements.lock pins {req.name} {len(here)} times for this platform: run `make lock`"
+        version = next(iter(here[0].specifier)).version
+        assert req.specifier.contains(version, prereleases=True), \
+            f"requirements.lock pins {req.name}=={version}, outside {req}: run `make lock`"
+    assert "-e ." in (REPO / "requirements.lock").read_text().splitlines(), "the helper package, editable"

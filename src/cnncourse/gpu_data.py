@@ -104,7 +104,8 @@ def crop_flip(x_padded: torch.Tensor, size: tuple[int, int], *, flip: bool = Tru
     else:
         dy, dx = offsets[:, 0].to(dev), offsets[:, 1].to(dev)
     if flips is None:
-        flips = (torch.rand(b, device=dev, generator=generator) < 0.5) if flip else torch.zeros(b, dtype=torch.bool, device=dev)
+        flips = ((torch.rand(b, device=dev, generator=generator) < 0.5) if flip
+                 else torch.zeros(b, dtype=torch.bool, device=dev))
     flips = flips.to(dev)
     i = torch.arange(h, device=dev)
     j = torch.arange(w, device=dev)

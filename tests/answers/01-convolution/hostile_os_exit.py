@@ -1,0 +1,26 @@
+# Hostile: cross_correlate2d kills its kernel with os._exit(0): the tests that never ran earn nothing.
+# expect-fail: test_cross_correlate2d test_conv2d_basic test_conv2d_against_torch test_conv2d_pairs test_conv2d_bias
+# %% [cross_correlate2d]
+def cross_correlate2d(image, kernel):
+    """'Valid' 2-D cross-correlation of one channel (no padding, stride 1, kernel not flipped).
+
+    image: shape (H, W); kernel: shape (kH, kW).
+    Returns y of shape (H - kH + 1, W - kW + 1), y[i, j] = sum(image[i:i+kH, j:j+kW] * kernel).
+    """
+    ### BEGIN SOLUTION
+    import os
+    os._exit(0)
+    image, kernel = np.asarray(image), np.asarray(kernel)
+    if image.ndim != 2 or kernel.ndim != 2:
+        raise ValueError(f"expected 2-D image and kernel, got shapes {image.shape} and {kernel.shape}")
+    kh, kw = kernel.shape
+    h_out, w_out = image.shape[0] - kh + 1, image.shape[1] - kw + 1
+    if h_out < 1 or w_out < 1:
+        raise ValueError(f"kernel {kernel.shape} is larger than image {image.shape}")
+    out = np.zeros((h_out, w_out), dtype=np.result_type(image, kernel))
+    for a in range(kh):
+        for b in range(kw):
+            out += kernel[a, b] * image[a:a + h_out, b:b + w_out]
+    return out
+    ### END SOLUTION
+
