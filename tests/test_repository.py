@@ -144,3 +144,17 @@ def test_no_function_is_defined_twice_in_a_notebook():
             exempt=lambda defining: all(is_test[where] for where in defining))
     assert not repeated, ("functions defined more than once in one notebook (keep the copy in the locked "
                           "setup or helper cell):\n" + "\n".join(repeated))
+
+
+def test_repeated_definitions_sees_through_layout_docstrings_and_names():
+    """The check above finds a copy whatever its white space, comments, docstring or name, and only a copy."""
+    original = 'def n_params(model):\n    """Count."""\n    return sum(p.numel() for p in model.parameters())\n'
+    cells = {
+        "a": "%matplotlib inline\n" + original,
+        "b": "def count(model):\n    # another name, no docstring\n    return sum(p.numel()  for p in model.parameters())\n",
+        "c": "def n_params(module):\n    return sum(p.numel() for p in module.parameters())\n",  # another argument
+        "d": "if True:\n    class Box:\n        pass\n", "e": "class Box:\n    'a box'\n    pass\n",
+    }
+    assert sorted(repeated_definitions(cells)) == [
+        "Box in d, line 2; Box in e, line 1", "n_params in a, line 2; count in b, line 1"]
+    assert repeated_definitions(cells, exempt=lambda defining: "a" in defining or "d" in defining) == []
