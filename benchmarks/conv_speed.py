@@ -31,13 +31,15 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
 NOTEBOOK = REPO / "solutions" / "04-fast-convolution" / "04-fast-convolution.ipynb"
+sys.path.insert(0, str(REPO / "src"))  # cnncourse, also for the notebook's setup cell
+
+from cnncourse.timing import best_time  # noqa: E402
 
 
 def load_solution(path: Path = NOTEBOOK) -> dict:
     """Execute the notebook's setup and solution cells (not its tests or demos); return their namespace."""
     import nbformat
 
-    sys.path.insert(0, str(REPO / "src"))  # the setup cell imports cnncourse
     namespace: dict = {"__name__": "conv_speed_solution"}
     for cell in nbformat.read(path, as_version=4).cells:
         meta = cell.metadata.get("nbgrader", {})
@@ -63,16 +65,6 @@ def cpu_model() -> str:
         return platform.processor() or platform.machine() or "unknown"
     extra = ", ".join(f"{key} {fields[key]}" for key in ("cpu family", "model") if key in fields)
     return fields["model name"] + (f" ({extra})" if extra else "")
-
-
-def best_time(fn, repeat: int) -> float:
-    """The smallest wall-clock time of ``repeat`` calls, in seconds."""
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -143,23 +135,27 @@ def main(argv: list[str] | None = None) -> int:
         from threadpoolctl import threadpool_limits
     except ImportError:
         threadpool_limits = None
+
+    def best_pair(forward, backward):
+        return best_time(forward, repeat=repeat), best_time(backward, repeat=repeat)
+
     t_ours = t_ours1 = t_torch = (float("inf"), float("inf"))
     for _ in range(args.rounds):
         ours_forward(), ours_backward()
-        t_ours = tuple(map(min, t_ours, (best_time(ours_forward, repeat), best_time(ours_backward, repeat))))
+        t_ours = tuple(map(min, t_ours, best_pair(ours_forward, ours_backward)))
         if threadpool_limits is not None:
             with threadpool_limits(limits=1, user_api="blas"):
-                t_ours1 = tuple(map(min, t_ours1, (best_time(ours_forward, repeat), best_time(ours_backward, repeat))))
+                t_ours1 = tuple(map(min, t_ours1, best_pair(ours_forward, ours_backward)))
         time.sleep(0.2)
         torch_forward(), torch_backward()
-        t_torch = tuple(map(min, t_torch, (best_time(torch_forward, repeat), best_time(torch_backward, repeat))))
+        t_torch = tuple(map(min, t_torch, best_pair(torch_forward, torch_backward)))
         time.sleep(0.2)
 
     # -- the naive loops, on n_naive images, scaled to n ---------------------------------------------
     xs, ds = x[:n_naive], dout[:n_naive]
     scale_n = n / n_naive
-    t_naive = (best_time(lambda: naive_fwd(xs, w, b, padding=padding), 1) * scale_n,
-               best_time(lambda: naive_bwd(ds, xs, w, padding=padding), 1) * scale_n)
+    t_naive = (best_time(lambda: naive_fwd(xs, w, b, padding=padding), repeat=1) * scale_n,
+               best_time(lambda: naive_bwd(ds, xs, w, padding=padding), repeat=1) * scale_n)
 
     # the timings mean nothing unless the results agree
     y = ours_forward()

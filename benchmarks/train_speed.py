@@ -32,6 +32,8 @@ import torch.nn.functional as F
 
 from cnncourse import gpu_data
 from cnncourse.cifar import CIFAR10_MEAN, CIFAR10_STD, CIFAR10NotFound, default_data_root, load_cifar10
+from cnncourse.data import ArrayDataset
+from cnncourse.models import n_params
 
 N_CIFAR_TRAIN = 50_000
 
@@ -75,20 +77,6 @@ MODELS = {"SimpleCNN": simple_cnn, "SmallResNet": small_resnet}
 
 
 # ---------------------------------------------------------------- data
-class _ArrayDataset(torch.utils.data.Dataset):
-    """uint8 (N, H, W, C) arrays served as PIL images, exactly as torchvision's CIFAR10 serves them."""
-
-    def __init__(self, images, labels, transform):
-        self.images, self.labels, self.transform = images, labels, transform
-
-    def __len__(self):
-        return len(self.images)
-
-    def __getitem__(self, i):
-        from PIL import Image
-        return self.transform(Image.fromarray(self.images[i])), int(self.labels[i])
-
-
 def get_data(root, n_subset, seed=0):
     """(images uint8 (N, 32, 32, 3), labels int64 (N,), description). Real CIFAR-10 if present, else synthetic."""
     try:
@@ -113,7 +101,7 @@ def dataloader_batches(images, labels, args, device):
         transforms.RandomCrop(32, padding=4), transforms.RandomHorizontalFlip(),
         transforms.ToTensor(), transforms.Normalize(CIFAR10_MEAN, CIFAR10_STD)])
     loader = torch.utils.data.DataLoader(
-        _ArrayDataset(images, labels, transform), batch_size=args.batch_size, shuffle=True, drop_last=True,
+        ArrayDataset(images, labels, transform), batch_size=args.batch_size, shuffle=True, drop_last=True,
         num_workers=args.num_workers, pin_memory=device.type == "cuda",
         persistent_workers=args.num_workers > 0)
     while True:
@@ -213,8 +201,8 @@ def main(argv=None):
     slow_label = f"dataloader (fp32, num_workers={args.num_workers})"
     for model_name in args.models.split(","):
         model_fn = MODELS[model_name]
-        n_params = sum(p.numel() for p in model_fn().parameters())
-        print(f"\n{model_name} ({n_params:,} parameters)")
+        n_model_params = n_params(model_fn())
+        print(f"\n{model_name} ({n_model_params:,} parameters)")
         results = {}
         for label, make_batches, fast in [(slow_label, dataloader_batches, False), (fast_label, device_batches, True)]:
             ips, peak = time_training(model_fn, make_batches(images, labels, args, device), device, args, fast)

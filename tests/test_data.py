@@ -1,9 +1,10 @@
-"""The offline data sets load with the documented shapes and ranges, and bad names fail clearly."""
+"""The offline data sets load with the documented shapes and ranges, bad names fail clearly, and ArrayDataset
+serves arrays as torchvision serves CIFAR-10."""
 
 import numpy as np
 import pytest
 
-from cnncourse.data import load_digits_images, load_photo, to_grayscale
+from cnncourse.data import ArrayDataset, load_digits_images, load_photo, to_grayscale
 
 
 def test_chelsea_is_a_colour_photo_in_unit_range():
@@ -26,3 +27,34 @@ def test_digits_as_nchw_images():
     x, y = load_digits_images()
     assert x.shape == (1797, 1, 8, 8) and x.dtype == np.float32 and y.shape == (1797,)
     assert x.min() == 0.0 and x.max() == 1.0 and set(np.unique(y)) == set(range(10))
+
+
+def test_array_dataset_serves_pil_images_and_int_labels():
+    from PIL import Image
+
+    images = np.random.default_rng(0).integers(0, 256, (5, 4, 6, 3), dtype=np.uint8)
+    labels = np.array([3, 1, 4, 1, 5])
+    seen = []
+    dataset = ArrayDataset(images, labels, transform=lambda image: seen.append(image) or np.asarray(image))
+    assert len(dataset) == 5
+    image, label = dataset[2]
+    assert isinstance(seen[0], Image.Image) and seen[0].size == (6, 4)
+    np.testing.assert_array_equal(image, images[2])
+    assert label == 4 and type(label) is int
+
+
+def test_array_dataset_batches_through_a_dataloader():
+    import torch
+    from torchvision import transforms
+
+    images = np.zeros((6, 8, 8, 3), dtype=np.uint8)
+    loader = torch.utils.data.DataLoader(ArrayDataset(images, np.arange(6), transforms.ToTensor()), batch_size=4)
+    x, y = next(iter(loader))
+    assert x.shape == (4, 3, 8, 8) and x.dtype == torch.float32 and y.tolist() == [0, 1, 2, 3]
+
+
+def test_array_dataset_rejects_what_is_not_uint8_nhwc_with_one_label_each():
+    with pytest.raises(ValueError, match=r"uint8 images of shape \(N, H, W, C\)"):
+        ArrayDataset(np.zeros((2, 4, 4, 3)), [0, 1], transform=None)
+    with pytest.raises(ValueError, match="2 labels"):
+        ArrayDataset(np.zeros((3, 4, 4, 3), dtype=np.uint8), [0, 1], transform=None)

@@ -2,13 +2,14 @@
 
 - :func:`load_photo` -- scikit-image's sample photographs (``chelsea`` is a cat), as floats in [0, 1]
 - :func:`load_digits_images` -- scikit-learn's 8x8 handwritten digits (1,797 images), NCHW
+- :class:`ArrayDataset` -- uint8 image arrays served as PIL images, for a DataLoader with transforms
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["load_photo", "to_grayscale", "load_digits_images"]
+__all__ = ["load_photo", "to_grayscale", "load_digits_images", "ArrayDataset"]
 
 _PHOTOS = ("chelsea", "camera", "astronaut", "coffee", "rocket", "cat")
 
@@ -44,3 +45,27 @@ def load_digits_images(dtype=np.float32) -> tuple[np.ndarray, np.ndarray]:
     digits = load_digits()
     x = (digits.images / 16.0).astype(dtype)[:, None, :, :]
     return x, digits.target.astype(np.int64)
+
+
+class ArrayDataset:
+    """uint8 (N, H, W, C) images and their labels served as PIL images, as torchvision's ``CIFAR10`` serves them.
+
+    ``dataset[i]`` is ``(transform(PIL image i), int(labels[i]))``: a map-style data set that
+    ``torch.utils.data.DataLoader`` batches, with the per-image transforms of a torchvision recipe
+    (``RandomCrop``, ``ToTensor``, ...). It imports neither PyTorch nor PIL until an item is read.
+    """
+
+    def __init__(self, images: np.ndarray, labels, transform):
+        images = np.asarray(images)
+        if images.ndim != 4 or images.dtype != np.uint8 or len(images) != len(labels):
+            raise ValueError(f"ArrayDataset expects uint8 images of shape (N, H, W, C) and N labels, got images "
+                             f"{images.dtype} {images.shape} and {len(labels)} labels")
+        self.images, self.labels, self.transform = images, labels, transform
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    def __getitem__(self, i):
+        from PIL import Image
+
+        return self.transform(Image.fromarray(self.images[i])), int(self.labels[i])

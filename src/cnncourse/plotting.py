@@ -6,7 +6,7 @@ from typing import Sequence
 
 import numpy as np
 
-__all__ = ["show_images", "draw_grid", "draw_sliding_window"]
+__all__ = ["show_images", "draw_grid", "draw_sliding_window", "draw_box", "draw_arrow", "animation_html"]
 
 
 def show_images(images: Sequence[np.ndarray], titles: Sequence[str] | None = None, *, cmap: str = "gray",
@@ -91,3 +91,44 @@ def draw_sliding_window(image: np.ndarray, kernel: np.ndarray, output: np.ndarra
     draw_grid(axes[2], shown, highlight=(i, j, 1, 1), title="output")
     fig.tight_layout()
     return fig
+
+
+def draw_box(ax, x: float, y: float, text: str, colour: str = "white", *, width: float = 4.0,
+             height: float = 0.9, fontsize: float = 12):
+    """A rounded box of ``width`` x ``height`` centred on (x, y), with ``text`` in it: a layer in a block diagram.
+
+    Draw in data coordinates on an axes whose limits you set (and whose frame you turn off).
+    """
+    import matplotlib.patches as patches
+
+    ax.add_patch(patches.FancyBboxPatch((x - width / 2, y - height / 2), width, height, boxstyle="round,pad=0.1",
+                                        facecolor=colour, edgecolor="black"))
+    ax.text(x, y, text, ha="center", va="center", fontsize=fontsize)
+
+
+def draw_arrow(ax, x0: float, y0: float, x1: float, y1: float, **arrowprops):
+    """An arrow from (x0, y0) to (x1, y1) with a filled head; ``arrowprops`` (``color=...``) styles it."""
+    ax.annotate("", xy=(x1, y1), xytext=(x0, y0), arrowprops=dict(arrowstyle="-|>", lw=1.6, **arrowprops))
+
+
+# to_jshtml()'s buttons are Font Awesome icons, from a stylesheet on a CDN; these characters replace them.
+_BUTTON_LABELS = {"minus": "&minus;", "fast-backward": "|&#x25C0;&#x25C0;", "step-backward": "|&#x25C0;",
+                  "play fa-flip-horizontal": "&#x25C0;", "pause": "||", "play": "&#x25B6;",
+                  "step-forward": "&#x25B6;|", "fast-forward": "&#x25B6;&#x25B6;|", "plus": "+"}
+
+
+def animation_html(anim, default_mode: str = "loop") -> str:
+    """A matplotlib animation as one self-contained HTML page that works offline.
+
+    ``anim.to_jshtml()`` embeds every frame as an inline base64 PNG, but its buttons use Font Awesome icons
+    from a CDN: the stylesheet is dropped and the buttons are labelled with plain characters instead.
+    Raises ``ValueError`` if anything would still be fetched from the network.
+    """
+    import re
+
+    page = re.sub(r'<link rel="stylesheet"\s+href="https://[^"]*font-awesome[^"]*">', "",
+                  anim.to_jshtml(default_mode=default_mode))
+    page = re.sub(r'<i class="fa fa-([a-z -]+)"></i>', lambda m: _BUTTON_LABELS[m.group(1)], page)
+    if "https://" in page or 'class="fa' in page:
+        raise ValueError("the animation's HTML still refers to the network or to Font Awesome icons")
+    return page
