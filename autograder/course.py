@@ -51,6 +51,7 @@ class Course:
         self.root = Path(root).resolve()
         self.autograder = self.root / "autograder"
         self.db_url = "sqlite:///" + str(self.autograder / "gradebook.db")
+        self.collected: dict[str, list[str]] = {}  # student -> files of the last collect()
 
     # -- running nbgrader ------------------------------------------------------------------------
     def nbgrader(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
