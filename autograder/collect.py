@@ -31,6 +31,7 @@ from pathlib import Path
 
 MAX_MB_VARIABLE = "CNN_GRADE_MAX_SUBMISSION_MB"
 DEFAULT_MAX_MB = 50
+MAX_MEMBERS = 10_000  # files in one submission's zip: more is an archive bomb, not a notebook hand-in
 
 # A student id reaches nbgrader's command line (--student=ID, where * and ? glob), file paths and
 # grades.csv: letters, digits and . - _ @ only, starting with a letter, digit or underscore (a leading
@@ -274,6 +275,8 @@ def _read_zip(path: Path, label: str, budget: _Budget, add, notes: list[str]) ->
             raise SubmissionError(f"{shown(label)} is not a valid zip archive ({e})") from None
         with archive:
             infos = archive.infolist()
+            if len(infos) > MAX_MEMBERS:
+                raise SubmissionError(f"{shown(label)} has {len(infos)} members, over {MAX_MEMBERS}: refused")
             for info in infos:
                 problem = _zip_member_problem(info, budget.limit)
                 if problem:

@@ -95,6 +95,9 @@ class Course:
         from collect import gather
 
         submissions = Path(submissions)
+        if submissions.is_file() and submissions.suffix == ".zip":
+            raise FileNotFoundError(f"{submissions} is a zip archive: unzip the LMS's download into a folder "
+                                    f"first (unzip '{submissions}' -d downloads) and grade that folder")
         if not submissions.is_dir():
             raise FileNotFoundError(f"no submissions folder at {submissions}")
         found = gather(submissions, assignment, self.release_notebooks(assignment))
@@ -133,7 +136,8 @@ class Course:
 
         from collect import valid_student_id
 
-        students = students or self.submitted_students(assignment)
+        # None: every submitted student; [] (a batch where nothing could be collected): nobody
+        students = self.submitted_students(assignment) if students is None else students
         failures: dict[str, str] = {s: f"{s!r} cannot be a student id; not graded" for s in students
                                     if not valid_student_id(s)}
         students = [s for s in students if s not in failures]
@@ -253,7 +257,10 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "grade":
         if args.assignment not in course.assignments():
             parser.error(f"unknown assignment {args.assignment!r}; choose one of {', '.join(course.assignments())}")
-        students, problems = course.collect(args.assignment, args.submissions)
+        try:
+            students, problems = course.collect(args.assignment, args.submissions)
+        except FileNotFoundError as e:
+            parser.error(str(e))
         if not students and not problems:
             parser.error(f"no submissions for {args.assignment} in {args.submissions}")
         course.release([args.assignment])  # make sure the gradebook knows the assignment's tests

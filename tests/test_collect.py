@@ -106,6 +106,12 @@ def test_two_zips_of_one_name_are_both_refused_and_named(course, tmp_path):
     assert collected(course, "alice") is None
 
 
+def test_a_whole_lms_download_zip_is_refused_with_what_to_do(course, tmp_path):
+    download = write_zip(tmp_path / "submissions.zip", {f"doejane_12345_67890_{A}.ipynb": nb("jane")})
+    with pytest.raises(FileNotFoundError, match="is a zip archive: unzip the LMS's download into a folder first"):
+        course.collect(A, download)
+
+
 def test_existing_layouts_still_work(course, tmp_path):
     subs = tmp_path / "downloads"
     hand_in(subs, "ann", {})
@@ -279,6 +285,7 @@ def test_unsafe_zip_members_are_refused(course, tmp_path, monkeypatch):
     write_zip(subs / "gina.zip", {f"{A}.ipynb": nb("gina"), "weights.bin": bytes(3_000_000)})
     write_zip(subs / "hugo.zip", {f"{A}.ipynb": nb("hugo"), "a.bin": bytes(600_000), "b.bin": bytes(600_000)})
     write_zip(subs / "ivy.zip", {f"{A}.ipynb": nb("ivy")})
+    write_zip(subs / "jan.zip", {f"{A}.ipynb": nb("jan"), **{f"f/{i}": b"" for i in range(10_001)}})
     monkeypatch.setenv("CNN_GRADE_MAX_SUBMISSION_MB", "1")
 
     students, problems = course.collect(A, subs)
@@ -289,6 +296,7 @@ def test_unsafe_zip_members_are_refused(course, tmp_path, monkeypatch):
     assert problems["frank"] == "frank.zip is refused: its member tty is a device, pipe or socket"
     assert "weights.bin unpacks to 3.0 MB, over 1 MB (CNN_GRADE_MAX_SUBMISSION_MB)" in problems["gina"]
     assert "hugo.zip unpacks to 1.2 MB, over the limit of 1 MB per submission" in problems["hugo"]
+    assert problems["jan"] == "jan.zip has 10002 members, over 10000: refused"
     assert not any((tmp_path / p).exists() for p in (f"tmp/{A}.ipynb", f"{A}.ipynb"))
     assert sorted(p.name for p in (course.autograder / "submitted").iterdir()) == ["ivy"]
 
@@ -335,6 +343,16 @@ def test_unusable_student_ids_never_reach_nbgrader(course, tmp_path, alembic_on_
         assert [s.id for s in gb.students] == []
     with pytest.raises(ValueError, match="refusing to run nbgrader with '--student=\\*'"):
         course.nbgrader("autograde", A, "--student=*")
+
+
+def test_a_batch_with_nothing_to_grade_grades_nobody(course, alembic_on_path):
+    """autograde(A, []) used to mean "everyone in autograder/submitted", the students of earlier runs."""
+    (course.autograder / "submitted" / "earlier" / A).mkdir(parents=True)
+    (course.autograder / "submitted" / "earlier" / A / f"{A}.ipynb").write_bytes(NOTEBOOK)
+    from nbgrader.api import Gradebook
+    assert course.autograde(A, []) == {}
+    with Gradebook(course.db_url) as gb:
+        assert [s.id for s in gb.students] == []
 
 
 def test_grades_csv_quotes_every_field(course, alembic_on_path):
