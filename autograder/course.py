@@ -8,6 +8,7 @@ Usage (from the repository root; `make release` and `make grade` call these):
     python autograder/course.py release [ASSIGNMENT ...]
     python autograder/course.py grade ASSIGNMENT SUBMISSIONS_DIR
     python autograder/course.py scores ASSIGNMENT
+    python autograder/course.py export          # autograder/grades.csv from the gradebook
 
 SUBMISSIONS_DIR is a folder as an LMS download unpacks: one folder, zip archive or notebook per student,
 or the naming of Canvas, Moodle and Blackboard downloads (collect.py; autograder/README.md).
@@ -248,6 +249,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--jobs", type=int, default=1, help="submissions graded at the same time")
     p = sub.add_parser("scores", help="print each student's autograded score")
     p.add_argument("assignment")
+    sub.add_parser("export", help="write autograder/grades.csv from the gradebook (after grading by hand)")
     args = parser.parse_args(argv)
 
     course = Course(args.root)
@@ -281,6 +283,8 @@ def main(argv: list[str] | None = None) -> int:
         _print_scores(scores)
     elif args.command == "scores":
         _print_scores(course.scores(args.assignment))
+    elif args.command == "export":
+        print(f"grades: {course.export()}")
     return 0
 
 

@@ -368,6 +368,13 @@ def test_grades_csv_quotes_every_field(course, alembic_on_path):
     assert sorted(r[3] for r in rows[1:]) == ["alice", "bob"] and all(len(r) == len(rows[0]) for r in rows)
     by_id = {r[3]: r for r in rows[1:]}
     assert by_id["alice"][4] == 'Doe, "Jr"\nbob,,,,,,,100.0' and by_id["bob"][7] == "0.0"
+    # the same from the command line (after grading by hand), not nbgrader's unquoted export
+    written = (course.autograder / "grades.csv").read_text()
+    (course.autograder / "grades.csv").unlink()
+    cli = subprocess.run([sys.executable, str(REPO / "autograder" / "course.py"), "--root", str(course.root), "export"],
+                         capture_output=True, text=True)
+    assert cli.returncode == 0, cli.stderr
+    assert (course.autograder / "grades.csv").read_text() == written
 
 
 def test_report_names_students_of_earlier_runs(course, alembic_on_path):
