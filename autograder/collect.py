@@ -9,8 +9,8 @@ nbgrader's submitted layout. The layouts it reads (autograder/README.md has the 
 - STUDENT.ipynb: a loose notebook, when the assignment has exactly one notebook;
 - Canvas: `name_12345_67890_NB.ipynb`, late `name_LATE_12345_67890_NB.ipynb` (user id 12345,
   file id 67890), or `..._work.zip`; the student is the Canvas user id;
-- Moodle: folders `Full Name_123456_assignsubmission_file_/` (or, flat,
-  `Full Name_123456_assignsubmission_file_NB.ipynb`); the student is the participant id 123456;
+- Moodle: folders `Full Name_123456_assignsubmission_file_/` holding notebooks or zips at any depth
+  (or, flat, `Full Name_123456_assignsubmission_file_NB.ipynb`); the student is the participant id;
 - Blackboard: `Assignment_username_attempt_2026-11-30-10-15-00_NB.ipynb` beside its receipt
   `Assignment_username_attempt_2026-11-30-10-15-00.txt`; the student is the username.
 
@@ -224,7 +224,8 @@ def _read_regular(path: Path | str, limit: int, where: str) -> bytes:
 
 
 def _scan_notebooks(folder: Path, label: str, recursive: bool):
-    """(name, path, where) of each notebook file in ``folder``; raises for links and folders so named."""
+    """(name, path, where) of each notebook file in ``folder`` (and zip, when ``recursive``); path None
+    and a note as ``where`` for links and for folders named like notebooks."""
     for entry in sorted(os.scandir(folder), key=lambda e: e.name):
         where = f"{label}/{entry.name}"
         if entry.name in _SKIPPED:
@@ -239,7 +240,7 @@ def _scan_notebooks(folder: Path, label: str, recursive: bool):
             elif recursive:
                 yield from _scan_notebooks(Path(entry.path), where, recursive)
             continue
-        if entry.name.endswith(".ipynb"):
+        if entry.name.endswith(".ipynb") or (recursive and entry.name.endswith(".zip")):
             if not entry.is_file(follow_symlinks=False):
                 yield entry.name, None, f"{where} is not a regular file"
             else:
@@ -337,6 +338,9 @@ def read_source(source: Source, assignment: str, limit: int) -> tuple[dict[str, 
             for name, path, where in _scan_notebooks(folder, label, recursive):
                 if path is None:
                     notes.append(where)
+                    continue
+                if name.endswith(".zip"):  # a zip handed in through Moodle
+                    _read_zip(path, where, budget, add, notes)
                     continue
                 budget.take(os.lstat(path).st_size, where)
                 add(name, _read_regular(path, budget.limit, where), where)

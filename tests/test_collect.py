@@ -152,8 +152,11 @@ def test_moodle_download(course, tmp_path):
     hand_in(subs / "Jane Doe_654321_assignsubmission_file_", "ex1", {f"{A}.ipynb": nb("jane 2")})
     hand_in(subs, "Jane Doe_123456_assignsubmission_onlinetext_", {"onlinetext.html": b"<p>done</p>"})
     (subs / f"Bob Ray_777_assignsubmission_file_{A}.ipynb").write_bytes(nb("bob"))  # before Moodle 3.1
+    hand_in(subs, "Participant_888_assignsubmission_file_", {})                     # blind marking, a zip
+    write_zip(subs / "Participant_888_assignsubmission_file_" / "handin.zip", {f"x/{A}.ipynb": nb("anon")})
     students, problems = course.collect(A, subs)
-    assert (students, problems) == (["123456", "654321", "777"], {})
+    assert (students, problems) == (["123456", "654321", "777", "888"], {})
+    assert collected(course, "888") == {f"{A}.ipynb": nb("anon")}
     assert collected(course, "123456") == {f"{A}.ipynb": nb("jane 1")}
     assert collected(course, "654321") == {f"{A}.ipynb": nb("jane 2")}
     assert collected(course, "777") == {f"{A}.ipynb": nb("bob")}
