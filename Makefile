@@ -1,5 +1,5 @@
 # The course's commands. The first two are all a new user needs:
-#   make book   - create (or reuse) .venv, install requirements.txt, build the book
+#   make book   - create (or reuse) .venv, install requirements.lock, build the book
 #   make test   - lint, then the fast tests, then the slow ones (the book build, nbgrader grading)
 # Developers:
 #   make test-fast - everything but the slow grading and book tests (about a minute)
@@ -10,6 +10,7 @@
 #   make release                                   - regenerate exercises/ from solutions/
 #   make grade ASSIGNMENT=01-convolution SUBMISSIONS=path/to/submissions
 #   make samples ASSIGNMENT=01-convolution         - sample submissions in samples/ to try `make grade` on
+#   make clean-grades [YES=1]                      - remove all grading results (asks unless YES=1)
 # Data and speed:
 #   make data          - download CIFAR-10 into data/ once (needs network; 163 MB)
 #   make bench         - exercise 04's convolution vs PyTorch and the naive loops (CPU)
@@ -24,9 +25,9 @@ BIN := $(abspath $(VENV))/bin
 export PATH := $(BIN):$(PATH)
 JOBS ?= 2
 
-.PHONY: book test test-fast test-slow lint lock release grade samples clean-book help data bench bench-train bench-grade
+.PHONY: book test test-fast test-slow lint lock release grade samples clean-grades clean-book help data bench bench-train bench-grade
 help:
-	@sed -n '1,21p' Makefile
+	@sed -n '1,18p' Makefile
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -69,6 +70,16 @@ bench: $(VENV)/.installed
 
 bench-grade: $(VENV)/.installed
 	$(PY) benchmarks/grade_speed.py $(BENCH_ARGS)
+
+# Everything grading wrote, so that a trial run (make samples) does not mix with a real class.
+GRADES_FILES := autograder/submitted autograder/autograded autograder/feedback autograder/reports \
+	autograder/gradebook.db autograder/grades.csv
+clean-grades:
+	@if [ "$(YES)" != 1 ]; then \
+		read -r -p "Remove $(GRADES_FILES)? [y/N] " answer || answer=; \
+		case "$$answer" in y|Y|yes) ;; *) echo "nothing removed"; exit 1;; esac; \
+	fi
+	rm -rf $(GRADES_FILES)
 
 clean-book:
 	rm -rf book/_build

@@ -8,9 +8,10 @@ Usage (from the repository root; `make release` and `make grade` call these):
     python autograder/course.py release [ASSIGNMENT ...]
     python autograder/course.py grade ASSIGNMENT SUBMISSIONS_DIR
     python autograder/course.py scores ASSIGNMENT
+    python autograder/course.py export          # autograder/grades.csv from the gradebook
 
-SUBMISSIONS_DIR holds one folder per student, either in nbgrader's submitted layout
-(STUDENT/ASSIGNMENT/NOTEBOOK.ipynb) or flat (STUDENT/NOTEBOOK.ipynb).
+SUBMISSIONS_DIR is a folder as an LMS download unpacks: one folder, zip archive or notebook per student,
+or the naming of Canvas, Moodle and Blackboard downloads (collect.py; autograder/README.md).
 """
 
 from __future__ import annotations
@@ -51,9 +52,15 @@ class Course:
         self.root = Path(root).resolve()
         self.autograder = self.root / "autograder"
         self.db_url = "sqlite:///" + str(self.autograder / "gradebook.db")
+        self.collected: dict[str, list[str]] = {}  # student -> files of the last collect()
 
     # -- running nbgrader ------------------------------------------------------------------------
     def nbgrader(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        from collect import valid_student_id
+
+        for arg in args:  # the last gate: nbgrader globs --student (``*`` would grade everyone)
+            if arg.startswith("--student=") and not valid_student_id(arg.split("=", 1)[1]):
+                raise ValueError(f"refusing to run nbgrader with {arg!r}: not a valid student id")
         env = dict(os.environ)
         # nbgrader calls `alembic` and starts kernels: both must come from this environment.
         env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
@@ -79,50 +86,38 @@ class Course:
     def collect(self, assignment: str, submissions: Path | str) -> tuple[list[str], dict[str, str]]:
         """Copy each student's notebooks into autograder/submitted/STUDENT/ASSIGNMENT/.
 
-        ``submissions`` holds, per student, a folder (STUDENT/ASSIGNMENT/NB.ipynb or STUDENT/NB.ipynb)
-        or a zip archive as an LMS downloads it (STUDENT.zip or STUDENT_anything.zip, notebooks at any
-        depth inside). Returns the students to grade and, for students who cannot be graded (no
-        notebook of the expected name), a message each; extra notebooks are ignored with a warning.
+        ``submissions`` is a folder as an LMS download unpacks: one folder, zip or loose notebook per
+        student, or Canvas, Moodle or Blackboard's own naming (collect.py lists the layouts). Returns
+        the students to grade and, for each submission that cannot be graded (no notebook of the
+        expected name, two submissions for one id, a damaged or unsafe archive, an unusable id...), a
+        message naming the file; extra notebooks are ignored with a warning. No submission stops the
+        others. ``self.collected`` maps each student to the files their notebooks came from.
         """
-        import zipfile
+        from collect import gather
 
         submissions = Path(submissions)
+        if submissions.is_file() and submissions.suffix == ".zip":
+            raise FileNotFoundError(f"{submissions} is a zip archive: unzip the LMS's download into a folder "
+                                    f"first (unzip '{submissions}' -d downloads) and grade that folder")
         if not submissions.is_dir():
             raise FileNotFoundError(f"no submissions folder at {submissions}")
-        expected = self.release_notebooks(assignment)
-        found: dict[str, dict[str, bytes]] = {}
-        problems: dict[str, str] = {}
-        for entry in sorted(submissions.iterdir()):
-            if entry.is_dir():
-                source = entry / assignment if (entry / assignment).is_dir() else entry
-                found[entry.name] = {p.name: p.read_bytes() for p in source.glob("*.ipynb")}
-            elif entry.suffix == ".zip":
-                student = entry.stem.split("_")[0]
-                try:
-                    with zipfile.ZipFile(entry) as archive:
-                        found[student] = {Path(n).name: archive.read(n) for n in archive.namelist()
-                                          if n.endswith(".ipynb") and "__MACOSX" not in n
-                                          and ".ipynb_checkpoints" not in n}
-                except zipfile.BadZipFile:
-                    problems[student] = f"{entry.name} is not a valid zip archive"
-        students = []
-        for student, notebooks in sorted(found.items()):
-            missing = [n for n in expected if n not in notebooks]
-            extra = sorted(set(notebooks) - set(expected))
-            if missing:
-                problems[student] = (f"no {', '.join(missing)} in the submission"
-                                     + (f" (found {', '.join(extra)}: the notebook must keep its name)"
-                                        if extra else ""))
+        found = gather(submissions, assignment, self.release_notebooks(assignment))
+        for warning in found.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
+        students, problems = [], dict(found.problems)
+        for student, notebooks in sorted(found.notebooks.items()):
+            try:
+                target = self.autograder / "submitted" / student / assignment
+                if target.exists():
+                    shutil.rmtree(target)
+                target.mkdir(parents=True)
+                for name, data in notebooks.items():
+                    (target / name).write_bytes(data)
+            except OSError as e:
+                problems[student] = f"cannot write its notebooks into autograder/submitted ({e})"
                 continue
-            if extra:
-                print(f"warning: {student}: ignoring extra notebooks {', '.join(extra)}", file=sys.stderr)
-            target = self.autograder / "submitted" / student / assignment
-            if target.exists():
-                shutil.rmtree(target)
-            target.mkdir(parents=True)
-            for name in expected:
-                (target / name).write_bytes(notebooks[name])
             students.append(student)
+        self.collected = {s: found.sources[s] for s in students}
         return students, problems
 
     def submitted_students(self, assignment: str) -> list[str]:
@@ -140,11 +135,16 @@ class Course:
 
         from nbgrader.api import Gradebook
 
-        students = students or self.submitted_students(assignment)
+        from collect import valid_student_id
+
+        # None: every submitted student; [] (a batch where nothing could be collected): nobody
+        students = self.submitted_students(assignment) if students is None else students
+        failures: dict[str, str] = {s: f"{s!r} cannot be a student id; not graded" for s in students
+                                    if not valid_student_id(s)}
+        students = [s for s in students if s not in failures]
         with Gradebook(self.db_url) as gb:  # create the students first: the jobs then only add grades
             for student in students:
                 gb.update_or_create_student(student)
-        failures: dict[str, str] = {}
 
         def grade(student: str) -> tuple[str, subprocess.CompletedProcess]:
             return student, self.nbgrader("autograde", assignment, "--force", f"--student={student}", check=False)
@@ -172,9 +172,37 @@ class Course:
         if proc.returncode != 0:
             print(f"warning: feedback incomplete:\n{_nbgrader_errors(proc.stdout)}", file=sys.stderr)
 
+    EXPORT_COLUMNS = ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",
+                      "raw_score", "late_submission_penalty", "score", "max_score"]
+
     def export(self, path: Path | str | None = None) -> Path:
+        """grades.csv: the rows and columns of ``nbgrader export`` (nbgrader 0.9's CsvExportPlugin, one
+        row per assignment and student, 0 for a missing submission), written with ``csv.writer``:
+        nbgrader's exporter joins the fields with commas unquoted, so a comma, quote or newline in a
+        name would shift columns or forge rows."""
+        from nbgrader.api import Gradebook, MissingEntry
+
         path = Path(path) if path else self.autograder / "grades.csv"
-        self.nbgrader("export", "--to", str(path))
+        rows = []
+        with Gradebook(self.db_url) as gb:
+            for assignment in gb.assignments:
+                for student in gb.students:
+                    try:
+                        sub = gb.find_submission(assignment.name, student.id)
+                    except MissingEntry:
+                        timestamp, raw, penalty, score = "", 0.0, 0.0, 0.0
+                    else:
+                        timestamp, raw, penalty = sub.timestamp, sub.score, sub.late_submission_penalty
+                        score = max(0.0, sub.score - penalty)
+                    row = [assignment.name, assignment.duedate, timestamp, student.id, student.last_name,
+                           student.first_name, student.email, raw, penalty, score, assignment.max_score]
+                    rows.append(["" if v is None else str(v) for v in row])
+        tmp = path.with_name(path.name + ".tmp")
+        with open(tmp, "w", newline="", encoding="utf-8") as fh:
+            writer = csv.writer(fh, lineterminator="\n")
+            writer.writerow(self.EXPORT_COLUMNS)
+            writer.writerows(rows)
+        os.replace(tmp, path)
         return path
 
     # -- reading the gradebook -------------------------------------------------------------------
@@ -221,6 +249,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--jobs", type=int, default=1, help="submissions graded at the same time")
     p = sub.add_parser("scores", help="print each student's autograded score")
     p.add_argument("assignment")
+    sub.add_parser("export", help="write autograder/grades.csv from the gradebook (after grading by hand)")
     args = parser.parse_args(argv)
 
     course = Course(args.root)
@@ -230,7 +259,10 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "grade":
         if args.assignment not in course.assignments():
             parser.error(f"unknown assignment {args.assignment!r}; choose one of {', '.join(course.assignments())}")
-        students, problems = course.collect(args.assignment, args.submissions)
+        try:
+            students, problems = course.collect(args.assignment, args.submissions)
+        except FileNotFoundError as e:
+            parser.error(str(e))
         if not students and not problems:
             parser.error(f"no submissions for {args.assignment} in {args.submissions}")
         course.release([args.assignment])  # make sure the gradebook knows the assignment's tests
@@ -240,12 +272,19 @@ def main(argv: list[str] | None = None) -> int:
         course.feedback(args.assignment)
         out = course.export()
         from report import write_report
-        report = write_report(course, args.assignment, problems)
+        report = write_report(course, args.assignment, problems, batch=set(students) | set(problems))
         print(f"graded {len(students) - len(set(problems) & set(students))} of {len(students) + len(set(problems) - set(students))} "
               f"submissions; grades: {out}; feedback: {course.autograder / 'feedback'}; report: {report}")
-        _print_scores(course.scores(args.assignment))
+        scores = course.scores(args.assignment)
+        earlier = sorted(set(scores) - set(students) - set(problems))
+        if earlier:
+            print(f"also in the gradebook from earlier runs: {', '.join(earlier)} "
+                  f"(in grades.csv and the report; `make clean-grades` starts afresh)")
+        _print_scores(scores)
     elif args.command == "scores":
         _print_scores(course.scores(args.assignment))
+    elif args.command == "export":
+        print(f"grades: {course.export()}")
     return 0
 
 

@@ -35,7 +35,9 @@ def _generalise(message: str) -> str:
     return re.sub(r"-?\d+(\.\d+)?(e[-+]?\d+)?", "#", message)
 
 
-def write_report(course, assignment: str, not_graded: dict[str, str] | None = None) -> Path:
+def write_report(course, assignment: str, not_graded: dict[str, str] | None = None,
+                 batch: set[str] | None = None) -> Path:
+    """Write the report; ``batch``: the students of this run (the others in the gradebook are named)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -86,6 +88,10 @@ def write_report(course, assignment: str, not_graded: dict[str, str] | None = No
               "| --- | --- | --- |"]
     for (grade_id, _), count in messages.most_common(15):
         lines.append(f"| {grade_id} | {count} | {examples[(grade_id, _)].replace('|', '/')} |")
+    earlier = sorted(set(scores) - set(batch)) if batch is not None else []
+    if earlier:
+        lines[3:3] = [f"Also in the gradebook from earlier runs: {', '.join(earlier)} (counted in this report; "
+                      f"`make clean-grades` starts a fresh gradebook).", ""]
     if not_graded:
         lines += ["", "## Not graded", ""]
         lines += [f"- **{student}**: {msg.splitlines()[0][:300]}" for student, msg in sorted(not_graded.items())]

@@ -4,6 +4,7 @@ feedback without hidden tests, and a class report out; running it twice changes 
 from __future__ import annotations
 
 import csv
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -37,9 +38,13 @@ def _grade_twice(tmp):
         z.write(course.autograder / "submitted" / "alice" / A / f"{A}.ipynb", f"work/{A}.ipynb")
     with zipfile.ZipFile(subs / "carol.zip", "w") as z:  # renamed notebook
         z.write(course.autograder / "submitted" / "bob" / A / f"{A}.ipynb", "my-convolution.ipynb")
+    # two zips whose names share the part before the first underscore (no LMS id to tell them apart):
+    # refused, both named, the others graded
+    for attempt in ("111", "222"):
+        with zipfile.ZipFile(subs / f"dave_{attempt}_attempt.zip", "w") as z:
+            z.write(course.autograder / "submitted" / "alice" / A / f"{A}.ipynb", f"{A}.ipynb")
     (subs / "bob").mkdir()
     (course.autograder / "submitted" / "bob" / A / f"{A}.ipynb").rename(subs / "bob" / f"{A}.ipynb")
-    import shutil
     shutil.rmtree(course.autograder / "submitted")
     first = run_grade(course, subs)
     assert first.returncode == 0, first.stdout[-4000:]
@@ -61,6 +66,18 @@ def test_grades_csv_has_every_student(graded):
     assert float(rows["alice"]["raw_score"]) == 23.0
     assert float(rows["bob"]["raw_score"]) == 0.0
     assert "NOT GRADED carol: no 01-convolution.ipynb" in out and "my-convolution.ipynb" in out
+    assert ("NOT GRADED dave: 2 submissions map to the student id dave: dave_111_attempt.zip, "
+            "dave_222_attempt.zip" in out) and "dave" not in rows
+    assert "graded 2 of 4 submissions" in out
+
+
+def test_grades_csv_has_nbgrader_exports_rows(graded, tmp_path):
+    """grades.csv is written with csv.writer, with the rows and columns `nbgrader export` writes."""
+    course, _, _ = graded
+    course.nbgrader("export", "--to", str(tmp_path / "nbgrader.csv"))
+    ours = (course.autograder / "grades.csv").read_text()
+    assert ours.splitlines()[0] == (tmp_path / "nbgrader.csv").read_text().splitlines()[0]
+    assert list(csv.DictReader(ours.splitlines())) == list(csv.DictReader((tmp_path / "nbgrader.csv").open()))
 
 
 def test_rerunning_changes_nothing(graded):
