@@ -80,7 +80,8 @@ class Course:
         for name in assignments or self.assignments():
             self.nbgrader("generate_assignment", name, "--force")
 
-    def release_notebooks(self, assignment: str) -> list[str]:
+    def source_notebooks(self, assignment: str) -> list[str]:
+        """The names of ASSIGNMENT's notebooks in solutions/ (the names every submission must have)."""
         return sorted(p.name for p in (self.root / "solutions" / assignment).glob("*.ipynb"))
 
     def collect(self, assignment: str, submissions: Path | str) -> tuple[list[str], dict[str, str]]:
@@ -101,7 +102,7 @@ class Course:
                                     f"first (unzip '{submissions}' -d downloads) and grade that folder")
         if not submissions.is_dir():
             raise FileNotFoundError(f"no submissions folder at {submissions}")
-        found = gather(submissions, assignment, self.release_notebooks(assignment))
+        found = gather(submissions, assignment, self.source_notebooks(assignment))
         for warning in found.warnings:
             print(f"warning: {warning}", file=sys.stderr)
         students, problems = [], dict(found.problems)
@@ -273,8 +274,10 @@ def main(argv: list[str] | None = None) -> int:
         out = course.export()
         from report import write_report
         report = write_report(course, args.assignment, problems, batch=set(students) | set(problems))
-        print(f"graded {len(students) - len(set(problems) & set(students))} of {len(students) + len(set(problems) - set(students))} "
-              f"submissions; grades: {out}; feedback: {course.autograder / 'feedback'}; report: {report}")
+        graded = len(students) - len(set(problems) & set(students))
+        total = len(students) + len(set(problems) - set(students))
+        print(f"graded {graded} of {total} submissions; grades: {out}; feedback: {course.autograder / 'feedback'}; "
+              f"report: {report}")
         scores = course.scores(args.assignment)
         earlier = sorted(set(scores) - set(students) - set(problems))
         if earlier:

@@ -4,11 +4,16 @@
 from __future__ import annotations
 
 import csv
+import os
+import shutil
+import stat
+import subprocess
+import sys
 import zipfile
 
 import pytest
 
-from grading import Course
+from grading import REPO, Course
 
 A = "01-convolution"
 NOTEBOOK = b'{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}'
@@ -64,14 +69,6 @@ def test_a_student_handing_in_again_replaces_the_old_notebooks(course, tmp_path)
 # -- LMS downloads, collisions, broken and hostile input --------------------------------------------
 # Each test builds real folders and zip archives as Canvas, Moodle and Blackboard name them (their
 # naming schemes are in autograder/collect.py) and checks which notebook reached which student.
-
-import os
-import shutil
-import stat
-import subprocess
-import sys
-
-from grading import REPO
 
 
 def nb(tag: str) -> bytes:
@@ -319,7 +316,8 @@ def test_links_in_submission_folders_are_not_followed(course, tmp_path):
 
     students, problems = course.collect(A, subs)
     assert students == ["bob"]
-    assert problems["alice"] == f"no {A}.ipynb in the submission (alice/{A}.ipynb is a symbolic link: links are not followed)"
+    assert problems["alice"] == (f"no {A}.ipynb in the submission "
+                                 f"(alice/{A}.ipynb is a symbolic link: links are not followed)")
     assert problems["mallory"] == f"mallory/{A} is a symbolic link: links are not followed"
     assert problems["eve"] == "eve is a symbolic link: links are not followed"
     assert problems["trent.zip"] == "trent.zip is a symbolic link: links are not followed"
