@@ -7,15 +7,24 @@ never ran as passed). Here the trusted side (nbgrader, its gradebook and this pr
 the grading process, and only the kernel is confined:
 
 - ``SandboxedExecute`` replaces nbgrader's ``Execute`` preprocessor. It starts the notebook's kernel
-  through ``python sandbox.py CONNECTION_FILE`` inside ``unshare --net --mount``: a network namespace
-  with no interface but loopback, and a mount namespace in which the course folder, the repository,
-  the home folder and /tmp are replaced by empty filesystems. Only the Python environment, the helper
-  package and the kernel's own runtime folder stay visible (read-only where they are hidden paths).
-  The kernel talks to nbgrader over Unix sockets (ZeroMQ ``ipc``), which cross network namespaces.
-- The kernel runs as ``nobody`` when grading runs as root (so it cannot touch the grading process),
-  with limits on address space (memory), file size, and number of processes.
+  through ``python sandbox.py CONNECTION_FILE`` inside ``unshare --net --mount --ipc --pid --mount-proc``:
+  a network namespace with no interface but loopback, an IPC namespace, a PID namespace whose /proc
+  shows only the submission's own processes, and a mount namespace in which the course folder, the
+  repository and the home folder are replaced by empty filesystems, /tmp, /dev/shm, /var/tmp and
+  /run/lock by empty private ones, and everything else is read-only. Only the Python environment,
+  the helper package and the folder of the kernel's sockets stay visible. The kernel talks to nbgrader
+  over Unix sockets (ZeroMQ ``ipc``), which cross network namespaces.
+- ``sandbox.py`` stays as the namespace's init (PID 1, root): it forks the kernel with a user id of its
+  own (``allocate_uid``: 200000 and up, when grading runs as root; without root a nested user namespace
+  in which the kernel is an unprivileged user), limits on address space, file size and processes
+  (RLIMIT_NPROC, per user id, so per submission), and ``no_new_privs``; it passes the grader's
+  interrupts on, and exits when the kernel exits, which ends every other process of the sandbox.
+  After the notebook, no process of the sandbox's user may remain (``end_processes``).
+- A watchdog ends the sandbox when the whole notebook runs past ``notebook_timeout``; output beyond
+  ``output_cell_kb`` per cell and ``output_notebook_kb`` per notebook is dropped with a notice.
 - After execution, every graded cell that did not run (the kernel died: ``os._exit``, a segfault, the
-  memory limit, a timeout) gets an error output, so it earns nothing; the other cells keep their marks.
+  memory limit, a timeout, the notebook's time limit) gets an error output, so it earns nothing; the
+  other cells keep their marks.
 
 The sandbox needs ``unshare`` (util-linux) and either root or unprivileged user namespaces. Where
 neither works, grading refuses to start unless ``SandboxedExecute.require_sandbox`` is False.

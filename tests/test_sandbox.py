@@ -261,3 +261,162 @@ def test_output_is_capped_per_cell_and_per_notebook_and_errors_stay_errors():
     assert "small" in text(nb.cells[3])
     assert "dropped from this cell" in text(nb.cells[4])
     assert len(nbformat.writes(nb)) < 1_000_000
+
+
+# ------------------------------------------------------------------------------------------------
+# Hostile submissions graded for real, two at a time, beside correct ones.
+# ------------------------------------------------------------------------------------------------
+# Graded in this order, two at a time: the reader beside the first correct submission; the one that
+# looks for leftovers last, after the detached process's submission.
+BATCH = ["a_correct", "b_hostile_proc_reader", "c_hostile_detached", "d_hostile_fork_bomb", "e_hostile_pre_run_hook",
+         "f_hostile_ignores_signals", "g_hostile_big_output", "h_correct_after", "i_hostile_looks_for_leftovers"]
+BATCH_NOTEBOOK_TIMEOUT = 90
+
+
+class Watcher(threading.Thread):
+    """Samples, from outside, which sandbox user ids have processes, every 0.2 s."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.samples: list[tuple[float, set[int]]] = []
+        self.stop = threading.Event()
+
+    def run(self):
+        while not self.stop.is_set():
+            uids = set()
+            for entry in os.listdir("/proc"):
+                try:
+                    for line in Path(f"/proc/{entry}/status").read_text().splitlines():
+                        if line.startswith("Uid:"):
+                            uid = int(line.split()[1])
+                            if sandbox.UID_BASE <= uid < sandbox.UID_BASE + sandbox.UID_COUNT:
+                                uids.add(uid)
+                            break
+                except (OSError, ValueError):
+                    pass
+            self.samples.append((time.time(), uids))
+            time.sleep(0.2)
+
+    def lifetime(self, uid: int) -> float:
+        seen = [t for t, uids in self.samples if uid in uids]
+        return seen[-1] - seen[0] if seen else 0.0
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory):
+    course = make_course(tmp_path_factory.mktemp("sandbox"))
+    course.release([A])
+    sol = solution_sources(course, A)
+    hostile = {a.name: a for a in answers(A, "hostile_")}
+    for student in BATCH:
+        name = student.split("_", 1)[1]
+        submit(course, A, student, sol if name.startswith("correct") else {**sol, **hostile[name].cells})
+    env = {"CNN_GRADE_CELL_TIMEOUT": "30", "CNN_GRADE_NOTEBOOK_TIMEOUT": str(BATCH_NOTEBOOK_TIMEOUT),
+           "CNN_GRADE_PROCESSES": "128"}
+    old = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    watcher = Watcher()
+    watcher.start()
+    try:
+        failures = course.autograde(A, jobs=2)
+        left = {uid for _, uids in watcher.samples[-1:] for uid in uids}
+        course.feedback(A)
+    finally:
+        watcher.stop.set()
+        watcher.join()
+        for k, v in old.items():
+            os.environ.pop(k) if v is None else os.environ.__setitem__(k, v)
+    return course, course.scores(A), failures, watcher, left, hostile
+
+
+def out(course, student) -> str:
+    nb = nbformat.read(course.autograded_notebook(A, student), as_version=4)
+    return "\n".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
+
+
+def printed_uid(course, student) -> int:
+    return int(re.search(r"UID (\d+)", out(course, student)).group(1))
+
+
+def test_correct_submissions_keep_full_marks(batch):
+    course, scores, failures, *_ = batch
+    assert not failures, failures
+    for student in ("a_correct", "h_correct_after"):
+        assert scores[student].auto_score == scores[student].auto_max == 23, scores[student].tests
+
+
+@pytest.mark.parametrize("student", [s for s in BATCH if "hostile" in s])
+def test_each_attack_earns_what_the_same_wrong_answer_earns(batch, student):
+    """Each hostile answer's function is the release's stub: it loses exactly the tests of its
+    ``# expect-fail:`` line, whatever the attack did, and keeps every other test's marks."""
+    course, scores, _, _, _, hostile = batch
+    expect_fail = hostile[student.split("_", 1)[1]].expect_fail
+    by_test = {t.grade_id: (t.score, t.max_score) for t in scores[student].tests}
+    assert all(by_test[g][0] == 0 for g in expect_fail), by_test
+    assert all(score == full for g, (score, full) in by_test.items() if g not in expect_fail), by_test
+
+
+def test_every_sandbox_had_its_own_user_and_none_is_left(batch):
+    course, _, _, watcher, left, _ = batch
+    if not ROOT:
+        pytest.skip("user ids of their own need root")
+    uids = [printed_uid(course, s) for s in BATCH if "hostile" in s and "big_output" not in s]
+    assert len(set(uids)) == len(uids), uids
+    assert not left, f"processes of sandbox users {left} outlived grading"
+    assert all(sandbox.processes_of(u) == [] for u in set().union(*(u for _, u in watcher.samples)))
+
+
+def test_a_reader_finds_nothing_of_the_kernel_graded_beside_it(batch):
+    course, _, _, watcher, _, _ = batch
+    text_ = out(course, "b_hostile_proc_reader")
+    assert "OTHER KERNELS: []" in text_ and "FOUND: []" in text_, text_
+    if ROOT:  # the victim was running: another sandbox user had processes while the reader looked
+        start, end = map(float, re.search(r"SCANNED ([\d.]+) ([\d.]+)", text_).groups())
+        me = printed_uid(course, "b_hostile_proc_reader")
+        assert any(uids - {me} for t, uids in watcher.samples if start <= t <= end), "no kernel ran beside the reader"
+
+
+def test_a_detached_process_dies_with_its_sandbox_and_leaves_nothing(batch):
+    course, *_ = batch
+    assert "DETACHED True" in out(course, "c_hostile_detached")
+    time.sleep(1)
+    for d in ("/tmp", "/dev/shm", "/var/tmp", "/run/lock"):
+        assert not os.path.exists(f"{d}/cnn-hostile-detached")
+    text_ = out(course, "i_hostile_looks_for_leftovers")
+    assert "LEFTOVERS: []" in text_, text_
+    procs = re.search(r"PROCESSES: \[([\d, ]*)\] ME (\d+)", text_)
+    assert {int(p) for p in procs.group(1).split(",")} == {1, int(procs.group(2))}, text_
+
+
+def test_a_fork_bomb_hits_its_own_limit_only(batch):
+    course, scores, *_ = batch
+    assert "LIMIT HIT after" in out(course, "d_hostile_fork_bomb")
+    assert scores["h_correct_after"].auto_score == 23  # graded after it, with processes to spare
+
+
+def test_a_stalling_pre_run_hook_ends_at_the_notebook_limit(batch):
+    course, _, _, watcher, _, _ = batch
+    errors_ = [o for c in nbformat.read(course.autograded_notebook(A, "e_hostile_pre_run_hook"), as_version=4).cells
+               for o in c.get("outputs", []) if o.get("ename") == "TestDidNotRun"]
+    assert errors_ and all("time limit" in o.evalue for o in errors_)
+    if ROOT:
+        assert watcher.lifetime(printed_uid(course, "e_hostile_pre_run_hook")) <= BATCH_NOTEBOOK_TIMEOUT + 5
+
+
+def test_a_kernel_ignoring_signals_and_shutdown_is_still_ended(batch):
+    course, _, _, watcher, left, _ = batch
+    uid = printed_uid(course, "f_hostile_ignores_signals")
+    assert sandbox.processes_of(uid) == [] and uid not in left
+
+
+def test_a_flood_of_output_leaves_small_files(batch):
+    course, *_ = batch
+    graded = course.autograded_notebook(A, "g_hostile_big_output")
+    assert graded.stat().st_size < 3 * 2**20, graded.stat().st_size
+    feedback = course.autograder / "feedback" / "g_hostile_big_output" / A / f"{A}.html"
+    assert feedback.stat().st_size < 4 * 2**20, feedback.stat().st_size
+    text_ = out(course, "g_hostile_big_output")
+    assert "of output dropped from this cell" in text_
+    nb = nbformat.read(graded, as_version=4)
+    test_cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "test_cross_correlate2d")
+    assert [o.ename for o in test_cell.outputs if o.output_type == "error"] == ["ValueError"]
