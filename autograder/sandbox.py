@@ -141,11 +141,12 @@ def _own_user_namespace() -> None:
     namespace: give the kernel a nested user namespace and mount namespace in which it is an ordinary
     user (1000) without capabilities, and the mounts made above are locked (cannot be undone)."""
     import ctypes
+    outer_uid, outer_gid = os.geteuid(), os.getegid()  # unmapped (65534) once in the new namespace
     if _libc().unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0:
         raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWUSER | CLONE_NEWNS) failed")
     Path("/proc/self/setgroups").write_text("deny")
-    Path("/proc/self/uid_map").write_text(f"1000 {os.geteuid()} 1")
-    Path("/proc/self/gid_map").write_text(f"1000 {os.getegid()} 1")
+    Path("/proc/self/uid_map").write_text(f"1000 {outer_uid} 1")
+    Path("/proc/self/gid_map").write_text(f"1000 {outer_gid} 1")
 
 
 def _start_kernel(argv: list[str], env: dict[str, str], uid: int | None, memory_mb: int, nproc: int) -> None:
@@ -179,8 +180,10 @@ def _init(argv: list[str], env: dict[str, str], uid: int | None, memory_mb: int,
     if kernel == 0:
         try:
             _start_kernel(argv, env, uid, memory_mb, nproc)
-        finally:
-            os._exit(127)
+        except BaseException:
+            import traceback
+            traceback.print_exc()  # to the grader's log
+        os._exit(127)
     os.environ.clear()
 
     def forward(signum, frame):
@@ -258,6 +261,8 @@ def unshare_prefix() -> list[str] | None:
         return None
     sealed = ["--net", "--mount", "--ipc", "--pid", "--mount-proc", "--fork", "--kill-child"]
     candidates = [["unshare", *sealed], ["unshare", "--user", "--map-root-user", *sealed]]
+    if os.environ.get("CNN_SANDBOX_USERNS") == "1":  # the sandbox a grader without root gets, even as root
+        candidates = candidates[1:]
     for cmd in candidates:
         if os.geteuid() != 0 and "--user" not in cmd:
             continue

@@ -201,6 +201,27 @@ def test_a_process_limit_of_its_own():
     assert "FORKED" in text(nb2.cells[0])
 
 
+def test_without_root_the_kernel_is_an_unprivileged_user_that_cannot_undo_the_mounts():
+    """The user-namespace sandbox (what a grader without root gets; CNN_SANDBOX_USERNS=1 forces it)."""
+    os.environ["CNN_SANDBOX_USERNS"] = "1"
+    try:
+        if sandbox.unshare_prefix() is None:
+            pytest.skip("no user namespaces here")
+        nb, resources, _ = run(
+            ["import os, subprocess\nprint('UID', os.getuid(), os.geteuid())\n"
+             f"print('UMOUNT', subprocess.run(['umount', {str(REPO)!r}], capture_output=True).returncode)\n"
+             f"print('SOLUTIONS VISIBLE', os.path.exists({str(REPO / 'solutions')!r}))\n"
+             "try:\n    open('/proc/1/environ').read(); print('ENVIRON READ')\nexcept OSError:\n    print('ENVIRON DENIED')\n"
+             "print('PROCS', sorted(int(p) for p in os.listdir('/proc') if p.isdigit()), os.getpid())"])
+    finally:
+        del os.environ["CNN_SANDBOX_USERNS"]
+    out = text(nb.cells[0])
+    assert "UID 1000 1000" in out and "UMOUNT 0" not in out, out
+    assert "SOLUTIONS VISIBLE False" in out and "ENVIRON DENIED" in out, out
+    procs, me = re.search(r"PROCS \[([\d, ]*)\] (\d+)", out).groups()
+    assert {int(p) for p in procs.split(",")} == {1, int(me)}, out
+
+
 # ------------------------------------------------------------------------------------------------
 # Time: the whole notebook has a limit, whatever the kernel does with signals and hooks.
 # ------------------------------------------------------------------------------------------------
