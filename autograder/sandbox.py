@@ -48,7 +48,8 @@ NOBODY = 65534
 ENV_HIDE, ENV_KEEP, ENV_MEMORY = "CNN_SANDBOX_HIDE", "CNN_SANDBOX_KEEP", "CNN_SANDBOX_MEMORY_MB"
 ENV_UID, ENV_NPROC, ENV_WRITABLE = "CNN_SANDBOX_UID", "CNN_SANDBOX_NPROC", "CNN_SANDBOX_WRITABLE"
 KERNEL_ENV = {"PATH", "PYTHONPATH", "LANG", "LANGUAGE", "TZ", "TERM", "LD_LIBRARY_PATH", "CUDA_VISIBLE_DEVICES",
-              "CUDA_DEVICE_ORDER", "NVIDIA_VISIBLE_DEVICES", "MPLBACKEND", "PYTHONHASHSEED", "PYDEVD_DISABLE_FILE_VALIDATION"}
+              "CUDA_DEVICE_ORDER", "NVIDIA_VISIBLE_DEVICES", "MPLBACKEND", "PYTHONHASHSEED",
+              "PYDEVD_DISABLE_FILE_VALIDATION"}
 # Folders every user may write to: each sandbox gets empty ones of its own (tmpfs), gone with it.
 PRIVATE_DIRS = ["/tmp", "/dev/shm", "/var/tmp", "/run/lock"]
 PRIVATE_MB = {"/tmp": 1024}  # size of each private tmpfs (its pages count as the machine's memory); others 64
@@ -576,7 +577,8 @@ def _make_preprocessor():
         @staticmethod
         def _mark_cells_that_did_not_run(nb, completed: set[int], died: str | None, reason: str | None = None) -> None:
             """A graded cell without an execute reply (the kernel died in it or before it) fails."""
-            reason = reason or ("the kernel died before this cell finished" + (f" ({died.splitlines()[0]})" if died else ""))
+            if not reason:
+                reason = "the kernel died before this cell finished" + (f" ({died.splitlines()[0]})" if died else "")
             for index, cell in enumerate(nb.cells):
                 if cell.cell_type != "code" or not is_grade(cell):
                     continue

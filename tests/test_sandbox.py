@@ -3,7 +3,7 @@ own, in PID, mount, IPC and network namespaces of its own, with private /tmp, /d
 /run/lock, a process limit, a time limit for the whole notebook and caps on the output it keeps.
 
 The first tests run small notebooks through ``SandboxedExecute`` itself (real kernels in real
-namespaces); the batch at the end grades hostile submissions (tests/answers/01-convolution/hostile_*.py)
+namespaces); the batch at the end grades hostile submissions (tests/answers/01-convolution/sandbox_*.py)
 with nbgrader and ``--jobs 2`` beside correct ones, which must keep full marks.
 """
 
@@ -19,11 +19,13 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grading import ANSWERS, REPO, answers, make_course, solution_sources, submit
+import steps
+from grading import (REPO, Course, answers, make_course, scores_from_json, scores_to_json,
+                     solution_sources, submit)
 
 import sandbox  # noqa: E402  (autograder/, put on sys.path by grading)
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("sandbox")]
+pytestmark = pytest.mark.slow
 A = "01-convolution"
 ROOT = os.geteuid() == 0
 
@@ -211,7 +213,8 @@ def test_without_root_the_kernel_is_an_unprivileged_user_that_cannot_undo_the_mo
             ["import os, subprocess\nprint('UID', os.getuid(), os.geteuid())\n"
              f"print('UMOUNT', subprocess.run(['umount', {str(REPO)!r}], capture_output=True).returncode)\n"
              f"print('SOLUTIONS VISIBLE', os.path.exists({str(REPO / 'solutions')!r}))\n"
-             "try:\n    open('/proc/1/environ').read(); print('ENVIRON READ')\nexcept OSError:\n    print('ENVIRON DENIED')\n"
+             "try:\n    open('/proc/1/environ').read(); print('ENVIRON READ')\n"
+             "except OSError:\n    print('ENVIRON DENIED')\n"
              "print('PROCS', sorted(int(p) for p in os.listdir('/proc') if p.isdigit()), os.getpid())"])
     finally:
         del os.environ["CNN_SANDBOX_USERNS"]
@@ -289,8 +292,8 @@ def test_output_is_capped_per_cell_and_per_notebook_and_errors_stay_errors():
 # ------------------------------------------------------------------------------------------------
 # Graded in this order, two at a time: the reader beside the first correct submission; the one that
 # looks for leftovers last, after the detached process's submission.
-BATCH = ["a_correct", "b_hostile_proc_reader", "c_hostile_detached", "d_hostile_fork_bomb", "e_hostile_pre_run_hook",
-         "f_hostile_ignores_signals", "g_hostile_big_output", "h_correct_after", "i_hostile_looks_for_leftovers"]
+BATCH = ["a_correct", "b_sandbox_proc_reader", "c_sandbox_detached", "d_sandbox_fork_bomb", "e_sandbox_pre_run_hook",
+         "f_sandbox_ignores_signals", "g_sandbox_big_output", "h_correct_after", "i_sandbox_looks_for_leftovers"]
 BATCH_NOTEBOOK_TIMEOUT = 90
 
 
@@ -323,12 +326,12 @@ class Watcher(threading.Thread):
         return seen[-1] - seen[0] if seen else 0.0
 
 
-@pytest.fixture(scope="module")
-def batch(tmp_path_factory):
-    course = make_course(tmp_path_factory.mktemp("sandbox"))
+@steps.step("sandbox-batch", cost=300)
+def _grade_sandbox_batch(folder):
+    course = make_course(folder)
     course.release([A])
     sol = solution_sources(course, A)
-    hostile = {a.name: a for a in answers(A, "hostile_")}
+    hostile = {a.name: a for a in answers(A, "sandbox_")}
     for student in BATCH:
         name = student.split("_", 1)[1]
         submit(course, A, student, sol if name.startswith("correct") else {**sol, **hostile[name].cells})
@@ -347,7 +350,27 @@ def batch(tmp_path_factory):
         watcher.join()
         for k, v in old.items():
             os.environ.pop(k) if v is None else os.environ.__setitem__(k, v)
-    return course, course.scores(A), failures, watcher, left, hostile
+    return {"root": str(course.root), "scores": scores_to_json(course.scores(A)), "failures": failures,
+            "samples": [(t, sorted(uids)) for t, uids in watcher.samples], "left": sorted(left)}
+
+
+class Samples:
+    """What the Watcher saw, read back from the step's result."""
+
+    def __init__(self, samples):
+        self.samples = [(t, set(uids)) for t, uids in samples]
+
+    lifetime = Watcher.lifetime
+
+
+@pytest.fixture
+def batch():
+    data = steps.result("sandbox-batch")
+    hostile = {a.name: a for a in answers(A, "sandbox_")}
+    return (Course(data["root"]), scores_from_json(data["scores"]), data["failures"], Samples(data["samples"]),
+            set(data["left"]), hostile)
+
+
 
 
 def out(course, student) -> str:
@@ -359,6 +382,7 @@ def printed_uid(course, student) -> int:
     return int(re.search(r"UID (\d+)", out(course, student)).group(1))
 
 
+@pytest.mark.step("sandbox-batch")
 def test_correct_submissions_keep_full_marks(batch):
     course, scores, failures, *_ = batch
     assert not failures, failures
@@ -366,7 +390,8 @@ def test_correct_submissions_keep_full_marks(batch):
         assert scores[student].auto_score == scores[student].auto_max == 23, scores[student].tests
 
 
-@pytest.mark.parametrize("student", [s for s in BATCH if "hostile" in s])
+@pytest.mark.step("sandbox-batch")
+@pytest.mark.parametrize("student", [s for s in BATCH if "sandbox_" in s])
 def test_each_attack_earns_what_the_same_wrong_answer_earns(batch, student):
     """Each hostile answer's function is the release's stub: it loses exactly the tests of its
     ``# expect-fail:`` line, whatever the attack did, and keeps every other test's marks."""
@@ -377,66 +402,73 @@ def test_each_attack_earns_what_the_same_wrong_answer_earns(batch, student):
     assert all(score == full for g, (score, full) in by_test.items() if g not in expect_fail), by_test
 
 
+@pytest.mark.step("sandbox-batch")
 def test_every_sandbox_had_its_own_user_and_none_is_left(batch):
     course, _, _, watcher, left, _ = batch
     if not ROOT:
         pytest.skip("user ids of their own need root")
-    uids = [printed_uid(course, s) for s in BATCH if "hostile" in s and "big_output" not in s]
+    uids = [printed_uid(course, s) for s in BATCH if "sandbox_" in s and "big_output" not in s]
     assert len(set(uids)) == len(uids), uids
     assert not left, f"processes of sandbox users {left} outlived grading"
     assert all(sandbox.processes_of(u) == [] for u in set().union(*(u for _, u in watcher.samples)))
 
 
+@pytest.mark.step("sandbox-batch")
 def test_a_reader_finds_nothing_of_the_kernel_graded_beside_it(batch):
     course, _, _, watcher, _, _ = batch
-    text_ = out(course, "b_hostile_proc_reader")
+    text_ = out(course, "b_sandbox_proc_reader")
     assert "OTHER KERNELS: []" in text_ and "FOUND: []" in text_, text_
     if ROOT:  # the victim was running: another sandbox user had processes while the reader looked
         start, end = map(float, re.search(r"SCANNED ([\d.]+) ([\d.]+)", text_).groups())
-        me = printed_uid(course, "b_hostile_proc_reader")
+        me = printed_uid(course, "b_sandbox_proc_reader")
         assert any(uids - {me} for t, uids in watcher.samples if start <= t <= end), "no kernel ran beside the reader"
 
 
+@pytest.mark.step("sandbox-batch")
 def test_a_detached_process_dies_with_its_sandbox_and_leaves_nothing(batch):
     course, *_ = batch
-    assert "DETACHED True" in out(course, "c_hostile_detached")
+    assert "DETACHED True" in out(course, "c_sandbox_detached")
     time.sleep(1)
     for d in ("/tmp", "/dev/shm", "/var/tmp", "/run/lock"):
         assert not os.path.exists(f"{d}/cnn-hostile-detached")
-    text_ = out(course, "i_hostile_looks_for_leftovers")
+    text_ = out(course, "i_sandbox_looks_for_leftovers")
     assert "LEFTOVERS: []" in text_, text_
     procs = re.search(r"PROCESSES: \[([\d, ]*)\] ME (\d+)", text_)
     assert {int(p) for p in procs.group(1).split(",")} == {1, int(procs.group(2))}, text_
 
 
+@pytest.mark.step("sandbox-batch")
 def test_a_fork_bomb_hits_its_own_limit_only(batch):
     course, scores, *_ = batch
-    assert "LIMIT HIT after" in out(course, "d_hostile_fork_bomb")
+    assert "LIMIT HIT after" in out(course, "d_sandbox_fork_bomb")
     assert scores["h_correct_after"].auto_score == 23  # graded after it, with processes to spare
 
 
+@pytest.mark.step("sandbox-batch")
 def test_a_stalling_pre_run_hook_ends_at_the_notebook_limit(batch):
     course, _, _, watcher, _, _ = batch
-    errors_ = [o for c in nbformat.read(course.autograded_notebook(A, "e_hostile_pre_run_hook"), as_version=4).cells
+    errors_ = [o for c in nbformat.read(course.autograded_notebook(A, "e_sandbox_pre_run_hook"), as_version=4).cells
                for o in c.get("outputs", []) if o.get("ename") == "TestDidNotRun"]
     assert errors_ and all("time limit" in o.evalue for o in errors_)
     if ROOT:
-        assert watcher.lifetime(printed_uid(course, "e_hostile_pre_run_hook")) <= BATCH_NOTEBOOK_TIMEOUT + 5
+        assert watcher.lifetime(printed_uid(course, "e_sandbox_pre_run_hook")) <= BATCH_NOTEBOOK_TIMEOUT + 5
 
 
+@pytest.mark.step("sandbox-batch")
 def test_a_kernel_ignoring_signals_and_shutdown_is_still_ended(batch):
     course, _, _, watcher, left, _ = batch
-    uid = printed_uid(course, "f_hostile_ignores_signals")
+    uid = printed_uid(course, "f_sandbox_ignores_signals")
     assert sandbox.processes_of(uid) == [] and uid not in left
 
 
+@pytest.mark.step("sandbox-batch")
 def test_a_flood_of_output_leaves_small_files(batch):
     course, *_ = batch
-    graded = course.autograded_notebook(A, "g_hostile_big_output")
+    graded = course.autograded_notebook(A, "g_sandbox_big_output")
     assert graded.stat().st_size < 3 * 2**20, graded.stat().st_size
-    feedback = course.autograder / "feedback" / "g_hostile_big_output" / A / f"{A}.html"
+    feedback = course.autograder / "feedback" / "g_sandbox_big_output" / A / f"{A}.html"
     assert feedback.stat().st_size < 4 * 2**20, feedback.stat().st_size
-    text_ = out(course, "g_hostile_big_output")
+    text_ = out(course, "g_sandbox_big_output")
     assert "of output dropped from this cell" in text_
     nb = nbformat.read(graded, as_version=4)
     test_cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "test_cross_correlate2d")
