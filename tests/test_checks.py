@@ -104,7 +104,7 @@ def test_relative_error_is_the_stated_formula():
         rel(np.zeros((2, 3)), np.zeros(3))
     rng = np.random.default_rng(0)
     a, b = rng.standard_normal((4, 5)), rng.standard_normal((4, 5))
-    expected = max(abs(p - q) / max(abs(p) + abs(q), 1e-8) for p, q in zip(a.ravel(), b.ravel()))
+    expected = max(abs(p - q) / max(abs(p) + abs(q), 1e-8) for p, q in zip(a.ravel(), b.ravel(), strict=True))
     assert rel(a, b) == expected
 
 
@@ -235,7 +235,8 @@ def test_check_tensor_close_rejects(torch):
         (ref.reshape(3, 2), "output has shape (3, 2); expected (2, 3)."),
         (ref.double(), "output has dtype torch.float64; expected torch.float32."),
         (ref.to("meta"), "output is on the device meta; expected cpu."),
-        (off, "1 of 6 values differ from the reference (relative error 9.09%); first at index (1, 2): got 6, "  # 1 / (6 + 5)
+        # relative error 1 / (6 + 5)
+        (off, "1 of 6 values differ from the reference (relative error 9.09%); first at index (1, 2): got 6, "
               "expected 5."),
         (ref + 1e-3, "6 of 6 values differ"),
         (nan, "output contains NaN or inf (1 of 6 values; first at index (0, 1): got nan, expected 1)."),
@@ -262,7 +263,8 @@ def test_check_tensor_equal(torch):
     checks.check_tensor_equal(ref.float().flip(1).flip(1), ref.float(), "f")
     off = ref.clone()
     off[0, 2] = 7
-    for value, fragment in [(off, "1 of 6 values differ from the expected ones; first at index (0, 2): got 7, expected 2."),
+    for value, fragment in [(off, "1 of 6 values differ from the expected ones; first at index (0, 2): got 7, "
+                                  "expected 2."),
                             (ref.float(), "output has dtype torch.float32; expected torch.int64."),
                             (ref.reshape(3, 2), "output has shape (3, 2); expected (2, 3)."),
                             (ref.to("meta"), "output is on the device meta; expected cpu."),
