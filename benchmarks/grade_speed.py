@@ -44,7 +44,8 @@ def make_course(root: Path, assignment: str) -> Course:
 
 
 def submissions(course: Course, assignment: str, count: int) -> list[str]:
-    """Write COUNT submissions (the solution, then each correct and wrong answer of tests/answers/, in turn); their names."""
+    """Write COUNT submissions (the solution, then each correct and wrong answer of tests/answers/, in turn);
+    returns their names."""
     solution = solution_cells(course.root / "solutions" / assignment)
     kinds = [("solution", solution)] + [(a.name, {**solution, **a.cells})
                                          for a in sample_answers(REPO / "tests" / "answers" / assignment)]
