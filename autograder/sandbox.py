@@ -34,6 +34,7 @@ from pathlib import Path
 
 NOBODY = 65534
 ENV_HIDE, ENV_KEEP, ENV_MEMORY = "CNN_SANDBOX_HIDE", "CNN_SANDBOX_KEEP", "CNN_SANDBOX_MEMORY_MB"
+ENV_BLOCK = "CNN_SANDBOX_BLOCK"
 KERNEL_ENV = {"PATH", "PYTHONPATH", "LANG", "LANGUAGE", "TZ", "TERM", "LD_LIBRARY_PATH", "CUDA_VISIBLE_DEVICES",
               "CUDA_DEVICE_ORDER", "NVIDIA_VISIBLE_DEVICES", "MPLBACKEND", "PYTHONHASHSEED", "PYDEVD_DISABLE_FILE_VALIDATION"}
 
@@ -47,6 +48,28 @@ def _run(*cmd: str) -> None:
 
 def _under(path: str, parent: str) -> bool:
     return path == parent or path.startswith(parent.rstrip("/") + "/")
+
+
+def block_modules(names: list[str]) -> None:
+    """Hide the packages NAMES from the kernel (in its mount namespace, as root there): each package's
+    folder is covered by a read-only tmpfs holding only an ``__init__.py`` that raises ImportError, so
+    no import of any kind (a thread, ``importlib``, a path) finds the real files. A NumPy-only
+    exercise is then NumPy-only because nothing else is there (autograder/checker.py)."""
+    import importlib.util
+    for name in names:
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            spec = None
+        for folder in (spec.submodule_search_locations or []) if spec else []:
+            if not os.path.isdir(folder):
+                continue
+            _run("mount", "-t", "tmpfs", "-o", "size=1m,mode=0755", "tmpfs", folder)
+            Path(folder, "__init__.py").write_text(
+                f"raise ImportError({name + ' is not available in this exercise (NumPy only)'!r})\n")
+            _run("mount", "-o", "remount,ro", folder)
+        for extra in Path(spec.origin).parent.parent.glob(f"{name}.libs") if spec and spec.origin else ():
+            _run("mount", "-t", "tmpfs", "-o", "size=1m,mode=0755,ro", "tmpfs", str(extra))
 
 
 def kernel_main(connection_file: str) -> None:
@@ -74,6 +97,7 @@ def kernel_main(connection_file: str) -> None:
             os.makedirs(path, exist_ok=True) if spot.is_dir() else (
                 os.makedirs(os.path.dirname(path), exist_ok=True), Path(path).touch())
             _run("mount", "--move", str(spot), path)
+        block_modules([m for m in os.environ.get(ENV_BLOCK, "").split(os.pathsep) if m])
     work = Path("/tmp/work")
     work.mkdir(parents=True, exist_ok=True)
     conn = work / "connection.json"
@@ -141,6 +165,8 @@ def _make_preprocessor():
         require_sandbox = Bool(True, help="refuse to grade when no sandbox can be made").tag(config=True)
         hide = List(Unicode(), help="extra folders to hide from student code").tag(config=True)
         course_root = Unicode("", help="the course folder (solutions, gradebook): hidden").tag(config=True)
+        blocked_modules = List(Unicode(), help="packages the kernel cannot import (hidden in its mount namespace)"
+                               ).tag(config=True)
 
         def preprocess(self, nb, resources, *args, **kwargs):
             prefix = unshare_prefix()
@@ -213,7 +239,8 @@ def _make_preprocessor():
             argv = [*(prefix or []), sys.executable, str(Path(__file__).resolve()), "{connection_file}"]
             spec = {"argv": argv, "display_name": "Python 3 (sandboxed)", "language": "python",
                     "env": {ENV_HIDE: os.pathsep.join(hide), ENV_KEEP: os.pathsep.join(keep),
-                            ENV_MEMORY: str(self.memory_mb), "CNN_SANDBOX_NS": "1" if prefix else "0"}}
+                            ENV_MEMORY: str(self.memory_mb), "CNN_SANDBOX_NS": "1" if prefix else "0",
+                            ENV_BLOCK: os.pathsep.join(self.blocked_modules)}}
             (spec_dir / "kernel.json").write_text(json.dumps(spec))
             os.environ["JUPYTER_PATH"] = os.pathsep.join([str(runtime), os.environ.get("JUPYTER_PATH", "")])
             # the sandbox script must be readable where the kernel starts (before the mounts)
