@@ -79,8 +79,12 @@ def encode(value: Any, keep: Callable[[Any], int] | None = None, depth: int = 0)
     if isinstance(value, np.generic) and t.__module__ == "numpy" and not np.dtype(t).hasobject \
             and np.dtype(t).type is t:
         return {"t": "npscalar", "npy": _npy(np.asarray(value))}
-    torch = sys.modules.get("torch")
-    if torch is not None and t is torch.Tensor:
+    try:  # only where torch is imported (a broken or fake module in sys.modules: not a tensor)
+        tensor_type = getattr(sys.modules.get("torch"), "Tensor", None)
+    except Exception:  # noqa: BLE001
+        tensor_type = None
+    if tensor_type is not None and t is tensor_type:
+        torch = sys.modules["torch"]
         tensor = value.detach()
         as_numpy = tensor.to("cpu")
         if tensor.dtype == torch.bfloat16:
