@@ -444,7 +444,7 @@ def _make_preprocessor():
 
         async def _async_request(self, code: str, nonce: str, link: KernelLink) -> dict:
             kc = self.kc
-            msg_id = kc.execute(code, silent=True, store_history=False, allow_stdin=False)
+            msg_id = await ensure_async(kc.execute(code, silent=True, store_history=False, allow_stdin=False))
             deadline = time.monotonic() + (self.timeout or 300)
             reply, idle, replied = None, False, False
             interrupted_at = None
