@@ -45,7 +45,7 @@ from nbgrader.preprocessors import (  # noqa: E402
 from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
 from cells import RestoreCells  # noqa: E402
 from guard import GuardChecks, UnguardChecks  # noqa: E402
-from sandbox import SandboxedExecute  # noqa: E402
+from checker import CheckedExecute  # noqa: E402
 
 # Sanitize: first the released notebook's locked and graded cells are put back (cells.py: deleted,
 # duplicated, retyped, re-pointed or renamed test cells, invented graded cells), then nbgrader's own
@@ -55,9 +55,19 @@ c.Autograde.sanitize_preprocessors = [
 ]
 c.RestoreCells.course_root = ROOT
 
-# GuardChecks/UnguardChecks (guard.py): the hidden checks use references taken before student code ran.
+# CheckedExecute (checker.py) is SandboxedExecute (sandbox.py), except for the assignments of this table:
+# their test cells run in the grading process, never in the student's kernel, and the kernel cannot
+# import the packages listed (they are not there). The other assignments' test cells run in the kernel
+# under GuardChecks/UnguardChecks (guard.py): the hidden checks use references taken before student code.
+NO_TORCH = ["torch", "torchvision", "torchaudio", "functorch", "torchgen"]
+CHECKED = {
+    "01-convolution": NO_TORCH + ["scipy"],
+    "02-pooling-activations": NO_TORCH,  # gelu may use scipy.special.erf (the exercise says so)
+}
+c.CheckedExecute.assignments = CHECKED
+c.GuardChecks.skip_assignments = c.UnguardChecks.skip_assignments = list(CHECKED)
 c.Autograde.autograde_preprocessors = [
-    GuardChecks, SandboxedExecute, UnguardChecks, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
+    GuardChecks, CheckedExecute, UnguardChecks, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
     SaveAutoGrades, AssignLatePenalties, CheckCellMetadata,
 ]
 c.SandboxedExecute.course_root = ROOT

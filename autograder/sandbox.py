@@ -47,6 +47,7 @@ from pathlib import Path
 NOBODY = 65534
 ENV_HIDE, ENV_KEEP, ENV_MEMORY = "CNN_SANDBOX_HIDE", "CNN_SANDBOX_KEEP", "CNN_SANDBOX_MEMORY_MB"
 ENV_UID, ENV_NPROC, ENV_WRITABLE = "CNN_SANDBOX_UID", "CNN_SANDBOX_NPROC", "CNN_SANDBOX_WRITABLE"
+ENV_BLOCK = "CNN_SANDBOX_BLOCK"
 KERNEL_ENV = {"PATH", "PYTHONPATH", "LANG", "LANGUAGE", "TZ", "TERM", "LD_LIBRARY_PATH", "CUDA_VISIBLE_DEVICES",
               "CUDA_DEVICE_ORDER", "NVIDIA_VISIBLE_DEVICES", "MPLBACKEND", "PYTHONHASHSEED",
               "PYDEVD_DISABLE_FILE_VALIDATION"}
@@ -137,6 +138,28 @@ def _seal_mounts(hide: list[str], keep: list[str], private: list[str], writable:
         _run("mount", "-o", ",".join(["remount", "bind", "ro", *flags]), point, check=False)
 
 
+def block_modules(names: list[str]) -> None:
+    """Hide the packages NAMES from the kernel (in its mount namespace, as root there): each package's
+    folder is covered by a read-only tmpfs holding only an ``__init__.py`` that raises ImportError, so
+    no import of any kind (a thread, ``importlib``, a path) finds the real files. A NumPy-only
+    exercise is then NumPy-only because nothing else is there (autograder/checker.py)."""
+    import importlib.util
+    for name in names:
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            spec = None
+        for folder in (spec.submodule_search_locations or []) if spec else []:
+            if not os.path.isdir(folder):
+                continue
+            _run("mount", "-t", "tmpfs", "-o", "size=1m,mode=0755", "tmpfs", folder)
+            Path(folder, "__init__.py").write_text(
+                f"raise ImportError({name + ' is not available in this exercise (NumPy only)'!r})\n")
+            _run("mount", "-o", "remount,ro", folder)
+        for extra in Path(spec.origin).parent.parent.glob(f"{name}.libs") if spec and spec.origin else ():
+            _run("mount", "-t", "tmpfs", "-o", "size=1m,mode=0755,ro", "tmpfs", str(extra))
+
+
 def _own_user_namespace() -> None:
     """Without root, the kernel's user id is the grader's, mapped to root in the sandbox's user
     namespace: give the kernel a nested user namespace and mount namespace in which it is an ordinary
@@ -222,6 +245,7 @@ def kernel_main(connection_file: str) -> None:
     private = [p for p in PRIVATE_DIRS if os.path.isdir(p) and not os.path.islink(p)]
     if in_namespace:
         _seal_mounts(hide, keep, private, writable)
+        block_modules([m for m in os.environ.get(ENV_BLOCK, "").split(os.pathsep) if m])
     work = Path("/tmp/work")
     work.mkdir(parents=True, exist_ok=True)
     conn = work / "connection.json"
@@ -353,6 +377,8 @@ def _make_preprocessor():
         require_sandbox = Bool(True, help="refuse to grade when no sandbox can be made").tag(config=True)
         hide = List(Unicode(), help="extra folders to hide from student code").tag(config=True)
         course_root = Unicode("", help="the course folder (solutions, gradebook): hidden").tag(config=True)
+        blocked_modules = List(Unicode(), help="packages the kernel cannot import (hidden in its mount namespace)"
+                               ).tag(config=True)
 
         notebook_timeout = Integer(1800, help="seconds the whole notebook may run, kernel start included; "
                                    "the graded cells not run by then earn nothing").tag(config=True)
@@ -555,7 +581,8 @@ def _make_preprocessor():
                     "env": {ENV_HIDE: os.pathsep.join(hide), ENV_KEEP: os.pathsep.join(keep),
                             ENV_MEMORY: str(self.memory_mb), "CNN_SANDBOX_NS": "1" if prefix else "0",
                             ENV_UID: "" if getattr(self, "_sandbox_uid", None) is None else str(self._sandbox_uid),
-                            ENV_NPROC: str(self.max_processes), ENV_WRITABLE: str(runtime / "ipc")}}
+                            ENV_NPROC: str(self.max_processes), ENV_WRITABLE: str(runtime / "ipc"),
+                            ENV_BLOCK: os.pathsep.join(self.blocked_modules)}}
             (spec_dir / "kernel.json").write_text(json.dumps(spec))
             os.environ["JUPYTER_PATH"] = os.pathsep.join([str(runtime), os.environ.get("JUPYTER_PATH", "")])
             # the sandbox script must be readable where the kernel starts (before the mounts)
