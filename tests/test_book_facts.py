@@ -2,8 +2,8 @@
 
 Each test reads a chapter's source as text and fails on the text that had the error. The numbers
 themselves are kept right by the asserts inside the chapters' cells, which fail the build; where a test
-needs the executed result it reads the built HTML in book/_build/html, and skips, saying so, when the
-book has not been built (`make book`).
+needs the executed result it reads the built HTML in book/_build/html, after the session's one book build
+(the expensive step "book" of tests/bookbuild.py; those tests are slow).
 """
 
 import html
@@ -12,9 +12,13 @@ from pathlib import Path
 
 import pytest
 
+import bookbuild  # noqa: F401  (registers the expensive step "book")
+import steps
+
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = ROOT / "book" / "chapters"
 HTML = ROOT / "book" / "_build" / "html" / "chapters"
+BUILT = [pytest.mark.slow, pytest.mark.step("book")]  # the tests that read the built pages
 CHECKED = ["beyond", "pytorch", "pooling", "padding-stride-dilation", "convolution", "practical-tips",
            "history"]
 
@@ -31,9 +35,9 @@ def raw_source(name):
 def built_text(name):
     """The prose and cell outputs of a built chapter, without the cells' source code (tags dropped,
     entities decoded, whitespace collapsed)."""
+    build = steps.result("book")
+    assert build["returncode"] == 0, f"the book does not build:\n{build['stdout'][-3000:]}"
     page = HTML / f"{name}.html"
-    if not page.exists():
-        pytest.skip(f"{page.relative_to(ROOT)} not built: run `make book` to check the executed outputs")
     text = re.sub(r"<script.*?</script>|<style.*?</style>|<div class=\"highlight-ipython3 notranslate\">.*?</pre>",
                   " ", page.read_text(encoding="utf-8"), flags=re.S)
     return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", text)))
@@ -68,6 +72,8 @@ def test_beyond_bounding_box_is_the_full_box():
     glued_and_shown("beyond", "holes_2222", "box_2222_side", "reached_2222")
 
 
+@BUILT[0]
+@BUILT[1]
 def test_beyond_bounding_box_numbers_in_built_page():
     text = built_text("beyond")
     assert r"208 of the 289 pixels of its 17 \(\times\) 17 bounding box never influence the output" in text
@@ -119,6 +125,8 @@ def test_pooling_resnet_first_pooling():
     glued_and_shown("pooling", "resnet_pool_in", "resnet_pool_out")
 
 
+@BUILT[0]
+@BUILT[1]
 def test_pooling_resnet_shapes_in_built_page():
     text = built_text("pooling")
     assert r"112 \(\times\) 112 that the first convolution made of the 224 \(\times\) 224 image to 56 \(\times\) 56" \
@@ -140,6 +148,8 @@ def test_convolution_fully_connected_count():
     glued_and_shown("convolution", "fc_params", "fc_n_in", "fc_n_out")
 
 
+@BUILT[0]
+@BUILT[1]
 def test_convolution_fully_connected_count_in_built_page():
     assert "4.3 × 10¹¹ parameters" in built_text("convolution")
 
@@ -156,6 +166,8 @@ def test_practical_tips_conclusions_from_statistics():
     glued_and_shown("practical-tips", "tl_table", "tl_differences", "tl_verdict_whole_1", "tl_gain_change")
 
 
+@BUILT[0]
+@BUILT[1]
 def test_practical_tips_table_has_spread_in_built_page():
     assert "±" in built_text("practical-tips")
 
@@ -194,6 +206,8 @@ def test_no_doubled_citations(name):
                         "use {cite:t}"
 
 
+@BUILT[0]
+@BUILT[1]
 @pytest.mark.parametrize("name", CHECKED)
 def test_no_plural_after_one_and_no_build_path(name):
     text = built_text(name)
