@@ -304,3 +304,82 @@ def test_forbid_module_several_prefixes_and_not_itself():
             checks.relative_error(np.ones(2), np.ones(2))
     with checks.forbid_module("cnncourse", "f"):
         pass
+
+
+def _small_net(torch, activation_first=False, names=("conv", "bn")):
+    nn = torch.nn
+    conv, bn = nn.Conv2d(2, 3, 3, padding=1), nn.BatchNorm2d(3)
+    layers = [conv, nn.ReLU(), bn] if activation_first else [conv, bn, nn.ReLU()]
+    from collections import OrderedDict
+    keys = [names[0], "act", names[1]] if activation_first else [names[0], names[1], "act"]
+    return nn.Sequential(OrderedDict(zip(keys, layers, strict=True)))
+
+
+def test_load_reference_weights_by_key_and_by_order(torch):
+    ref = _small_net(torch)
+    same = _small_net(torch)
+    assert checks.load_reference_weights(same, ref, "Net()")[0] == ("conv.weight", "conv.weight")
+    assert torch.equal(same.conv.weight, ref.conv.weight)
+    other = _small_net(torch, names=("c", "b"))          # other names, same order: matched by order
+    pairs = checks.load_reference_weights(other, ref, "Net()")
+    assert ("c.weight", "conv.weight") in pairs and torch.equal(other.c.weight, ref.conv.weight)
+
+
+def test_load_reference_weights_names_missing_and_unexpected_keys(torch):
+    ref = _small_net(torch)
+    fewer = torch.nn.Sequential(torch.nn.Conv2d(2, 3, 3, padding=1))
+    with pytest.raises(checks.CheckFailure, match=r"Net\(\): its state_dict does not have the structure the exercise "
+                                                  r"prescribes \(missing keys: 'conv.weight', .*; unexpected keys: "
+                                                  r"'0.weight', '0.bias'\); it holds 2 tensors, the reference 7"):
+        checks.load_reference_weights(fewer, ref, "Net()")
+    wrong_size = _small_net(torch)
+    wrong_size.conv = torch.nn.Conv2d(2, 3, 5, padding=2)
+    with pytest.raises(checks.CheckFailure, match=r"the state_dict entry 'conv.weight' has shape \(3, 2, 5, 5\); "
+                                                  r"the reference's has shape \(3, 2, 3, 3\)"):
+        checks.load_reference_weights(wrong_size, ref, "Net()")
+
+
+def test_check_module_matches(torch):
+    g = torch.Generator().manual_seed(0)
+    inputs = [torch.randn(n, 2, 5, 4, generator=g) for n in (1, 3)]
+    before = [x.clone() for x in inputs]
+    checks.check_module_matches(_small_net(torch, names=("c", "b")), _small_net(torch), "Net()", inputs)
+    assert all(torch.equal(a, b) for a, b in zip(inputs, before, strict=True))
+    with pytest.raises(checks.CheckFailure, match=r"Net\(\) in train mode, batch 1 \(x of shape \(1, 2, 5, 4\)\): "
+                                                  r"the output: .* differ from the reference.*\n"
+                                                  r"Hint: conv -> BN -> ReLU"):
+        checks.check_module_matches(_small_net(torch, activation_first=True), _small_net(torch), "Net()", inputs,
+                                    hint="conv -> BN -> ReLU")
+
+    class Wrapped(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.net = _small_net(torch)
+
+        def forward(self, x):
+            return self.net(x)
+
+    class Detached(Wrapped):
+        def forward(self, x):
+            return self.net(x).detach()
+
+    class EvalIgnored(Wrapped):   # always normalises with the batch statistics
+        def forward(self, x):
+            self.net.train()
+            return self.net(x)
+
+    class WrongInputGrad(Wrapped):   # the same output, another gradient with respect to the input
+        def forward(self, x):
+            return self.net(x) + (x - x.detach()).mean() * 7
+
+    class WrongParameterGrad(Wrapped):
+        def forward(self, x):
+            bias = self.net.conv.bias
+            return self.net(x) + (bias - bias.detach()).sum() * 3
+
+    for module, fragment in [(WrongParameterGrad(), r"batch 1 .*: the gradient of the parameter 'net.conv.bias'"),
+                             (Detached(), "the output does not require grad"),
+                             (EvalIgnored(), r"Net\(\) in eval mode, batch 1 .*: the output"),
+                             (WrongInputGrad(), r"in train mode, batch 1 .*: the gradient with respect to the input")]:
+        with pytest.raises(checks.CheckFailure, match=fragment):
+            checks.check_module_matches(module, Wrapped(), "Net()", inputs)

@@ -124,15 +124,17 @@ def chapter_cells() -> dict[str, str]:
     return cells
 
 
-def notebook_cells(path: str) -> dict[str, tuple[str, bool]]:
-    """'NOTEBOOK, cell GRADE_ID' -> (source, is a graded test cell) for each code cell of one notebook."""
+def notebook_cells(path: str) -> dict[str, tuple[str, str]]:
+    """'NOTEBOOK, cell GRADE_ID' -> (source, "test", "solution" or "other") for each code cell of a notebook."""
     nb = nbformat.read(REPO / path, as_version=4)
     cells = {}
     for k, cell in enumerate(nb.cells):
         if cell.cell_type == "code":
             meta = cell.metadata.get("nbgrader", {})
             name = meta.get("grade_id") or f"code cell {k + 1} (id {cell.get('id')})"
-            cells[f"{path}, cell {name}"] = (cell.source, bool(meta.get("grade")) and not meta.get("solution"))
+            kind = ("test" if meta.get("grade") and not meta.get("solution")
+                    else "solution" if meta.get("solution") else "other")
+            cells[f"{path}, cell {name}"] = (cell.source, kind)
     return cells
 
 
@@ -168,17 +170,37 @@ def test_no_function_is_defined_twice_in_a_notebook():
     04's speed test times the locked ``conv2d_naive_forward``, it does not carry a copy). Test cells may
     repeat a small hidden helper of each other's: each graded test cell runs on its own, so that one failing
     test does not take the next ones with it, and a hidden helper cannot move into the setup cell, which
-    students see.
+    students see. A hidden test may hold a reference copy of a solution (exercise 06's ``_ReferenceSimpleCNN``:
+    the student's code replaces the solution cell); the next test checks that such copies stay copies.
     """
+    def exempt(defining, kind):
+        kinds = sorted(kind[where] for where in defining)
+        return set(kinds) == {"test"} or (kinds.count("solution") == 1 and set(kinds) == {"solution", "test"})
+
     repeated = []
     for path in tracked("solutions/*/*.ipynb"):
         cells = notebook_cells(path)
-        is_test = {where: test for where, (_, test) in cells.items()}
-        repeated += repeated_definitions(
-            {where: source for where, (source, _) in cells.items()},
-            exempt=lambda defining, is_test=is_test: all(is_test[where] for where in defining))
+        kind = {where: k for where, (_, k) in cells.items()}
+        repeated += repeated_definitions({where: source for where, (source, _) in cells.items()},
+                                         exempt=lambda defining, kind=kind: exempt(defining, kind))
     assert not repeated, ("functions defined more than once in one notebook (keep the copy in the locked "
                           "setup or helper cell):\n" + "\n".join(repeated))
+
+
+def test_hidden_reference_copies_equal_their_solutions():
+    """A hidden test's ``_ReferenceX`` / ``_reference_x`` is the solution cell's ``X`` / ``x``, unchanged."""
+    checked = 0
+    for path in tracked("solutions/*/*.ipynb"):
+        cells = notebook_cells(path).values()
+        solutions = {name: key for source, k in cells if k == "solution" for name, key, _ in _definitions(source)}
+        for source, k in cells:
+            for name, key, line in _definitions(source) if k == "test" else ():
+                if name.startswith(("_Reference", "_reference_")):
+                    original = name.removeprefix("_Reference").removeprefix("_reference_")
+                    assert original in solutions, f"{path}: {name} copies no solution of that name"
+                    assert key == solutions[original], f"{path}: {name} (line {line}) differs from {original}"
+                    checked += 1
+    assert checked, "no hidden reference copies found (exercise 06 has them)"
 
 
 def test_repeated_definitions_sees_through_layout_docstrings_and_names():

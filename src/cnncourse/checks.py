@@ -10,7 +10,9 @@ to look, for example::
 
 The NumPy checks (:func:`check_array`, :func:`check_close`, :func:`check_int`) and the PyTorch ones
 (:func:`check_tensor`, :func:`check_tensor_close`, :func:`check_tensor_equal`, :func:`check_float`,
-:func:`check_module`) follow the same rules and write their messages the same way. This module imports
+:func:`check_module`) follow the same rules and write their messages the same way.
+:func:`load_reference_weights` and :func:`check_module_matches` compare what a student's module computes
+with a reference module's: same weights, same inputs, same outputs and gradients in both modes. This module imports
 torch lazily, inside the PyTorch checks: the NumPy exercises do not need it. :func:`fail` raises the same
 :class:`CheckFailure` for a condition that no check covers, and :func:`relative_error` is the course's one
 definition of the relative error (the book's gradient checks and the failure messages use it).
@@ -41,6 +43,8 @@ __all__ = [
     "check_tensor_close",
     "check_tensor_equal",
     "check_module",
+    "load_reference_weights",
+    "check_module_matches",
     "check_raises",
     "forbid_module",
     "call_each",
@@ -306,6 +310,133 @@ def check_module(value: Any, name: str, hint: str | None = None) -> None:
     torch = _torch()
     if not issubclass(type(value), torch.nn.Module):
         _fail(name, f"returned an object of type {_type_name(value)}; expected a torch.nn.Module.", hint)
+
+
+def _shapes(state: dict) -> list[tuple[str, tuple[int, ...], Any]]:
+    return [(key, tuple(value.shape), value.dtype) for key, value in state.items()]
+
+
+def _describe(entries: list[tuple[str, tuple[int, ...], Any]], limit: int = 6) -> str:
+    shown = ", ".join(f"'{key}'" for key, _, _ in entries[:limit])
+    return shown + (f" and {len(entries) - limit} more" if len(entries) > limit else "")
+
+
+def load_reference_weights(module: Any, reference: Any, name: str, hint: str | None = None) -> list[tuple[str, str]]:
+    """Copy the weights and buffers of ``reference`` (an ``nn.Module``) into ``module``; return the pairs
+    ``(module's key, reference's key)`` of their ``state_dict`` entries.
+
+    The entries are matched by key when the two state_dicts have the same keys; otherwise, in the order of
+    definition, when they hold as many tensors of the same shapes and dtypes in the same order (so that
+    a student may name the layers as they like, but must define them in the order they are applied).
+    When neither matches, fails with a message naming the missing and unexpected keys and the first entry
+    whose shape differs.
+    """
+    (_ for _ in ()).gi_frame  # restore point (see the module docstring)
+    torch = _torch()
+    check_module(module, name, hint)
+    ref_state = reference.state_dict()
+    try:
+        state = module.state_dict()
+        (_ for _ in ()).gi_frame  # restore point: state_dict() ran the student's code
+        entries = _shapes(state)
+    except Exception as err:  # noqa: BLE001 - reported to the student (a lazy module, a broken state_dict)
+        (_ for _ in ()).gi_frame  # restore point
+        _fail(name, f"its state_dict() cannot be read ({type(err).__name__}: {err}).",
+              hint or "Create every layer in __init__ with its sizes (no lazy layers).")
+    if type(state) is not type(ref_state) or any(type(v) is not torch.Tensor for v in state.values()):
+        _fail(name, "state_dict() did not return the tensors of the module.", "Do not override state_dict().")
+    ref_entries = _shapes(ref_state)
+    if list(state) == list(ref_state) or set(state) == set(ref_state):
+        pairs = [(key, key) for key in ref_state]
+        wrong = [(key, tuple(state[key].shape), tuple(ref_state[key].shape)) for key in ref_state
+                 if tuple(state[key].shape) != tuple(ref_state[key].shape) or state[key].dtype != ref_state[key].dtype]
+        if wrong:
+            key, got, want = wrong[0]
+            _fail(name, f"the state_dict entry '{key}' has shape {got}; the reference's has shape {want} "
+                        f"({len(wrong)} entries differ).", hint)
+    elif [e[1:] for e in entries] == [e[1:] for e in ref_entries]:
+        pairs = [(mine[0], ref[0]) for mine, ref in zip(entries, ref_entries, strict=True)]
+    else:
+        missing = [e for e in ref_entries if e[0] not in state]
+        unexpected = [e for e in entries if e[0] not in ref_state]
+        message = "its state_dict does not have the structure the exercise prescribes"
+        parts = []
+        if missing:
+            parts.append(f"missing keys: {_describe(missing)}")
+        if unexpected:
+            parts.append(f"unexpected keys: {_describe(unexpected)}")
+        message += " (" + "; ".join(parts) + ")" if parts else ""
+        diff = next((i for i, (a, b) in enumerate(zip(entries, ref_entries, strict=False)) if a[1:] != b[1:]), None)
+        if diff is not None:
+            message += (f"; in the order of definition, entry {diff} is '{entries[diff][0]}' of shape "
+                        f"{entries[diff][1]}, where the reference has '{ref_entries[diff][0]}' of shape "
+                        f"{ref_entries[diff][1]}")
+        else:
+            message += f"; it holds {len(entries)} tensors, the reference {len(ref_entries)}"
+        _fail(name, message + ".", hint or "Create the layers the docstring names, with those names, in the "
+                                           "order they are applied, and no others.")
+    try:
+        with torch.no_grad():
+            module.load_state_dict({mine: ref_state[ref].clone() for mine, ref in pairs})
+    except Exception as err:  # noqa: BLE001 - reported to the student
+        (_ for _ in ()).gi_frame  # restore point
+        _fail(name, f"load_state_dict() of the reference's weights failed ({type(err).__name__}: {err}).", hint)
+    (_ for _ in ()).gi_frame  # restore point: load_state_dict() ran the student's code
+    return pairs
+
+
+def check_module_matches(module: Any, reference: Any, name: str, inputs: list, *, rtol: float = 1e-4,
+                         atol: float = 1e-5, hint: str | None = None) -> None:
+    """Fail unless ``module`` computes what ``reference`` computes once it holds the reference's weights
+    (:func:`load_reference_weights`): for every input of ``inputs`` (tensors, the batch first), in training
+    mode and in eval mode, the outputs, the gradients with respect to the input and those of every
+    parameter after a backward pass of a random weighting of the outputs must match (``rtol``, ``atol`` as
+    :func:`check_tensor_close`). The weights are copied afresh before each input; the inputs are not
+    modified. Messages read ``"NAME in eval mode, batch 3 (x of shape (3, 3, 40, 48)): the output ..."``.
+    """
+    (_ for _ in ()).gi_frame  # restore point (see the module docstring)
+    torch = _torch()
+    generator = torch.Generator().manual_seed(0)
+    for mode in ("train", "eval"):
+        for x in inputs:
+            where = f"{name} in {mode} mode, batch {x.shape[0]} (x of shape {tuple(x.shape)})"
+            pairs = load_reference_weights(module, reference, name, hint)
+            (_ for _ in ()).gi_frame  # restore point
+            reference.train(mode == "train")
+            reference.zero_grad(set_to_none=True)
+            x_ref = x.detach().clone().requires_grad_(True)
+            out_ref = reference(x_ref)
+            weights = torch.randn(out_ref.shape, generator=generator, dtype=out_ref.dtype)
+            (out_ref * weights).sum().backward()
+            module.train(mode == "train")
+            module.zero_grad(set_to_none=True)
+            x_mine = x.detach().clone().requires_grad_(True)
+            out = module(x_mine)
+            (_ for _ in ()).gi_frame  # restore point: forward ran the student's code
+            check_tensor_close(out, out_ref, f"{where}: the output", rtol=rtol, atol=atol, hint=hint)
+            if not out.requires_grad:
+                _fail(where, "the output does not require grad: it is not computed from the input and the "
+                             "parameters by differentiable operations.", "Do not detach, use .data or torch.no_grad().")
+            try:
+                (out * weights).sum().backward()
+            except Exception as err:  # noqa: BLE001 - reported to the student
+                (_ for _ in ()).gi_frame  # restore point
+                _fail(where, f"the backward pass failed ({type(err).__name__}: {err}).", hint)
+            (_ for _ in ()).gi_frame  # restore point: backward ran the student's code
+            if x_mine.grad is None:
+                _fail(where, "the input received no gradient.", hint)
+            check_tensor_close(x_mine.grad, x_ref.grad, f"{where}: the gradient with respect to the input",
+                               rtol=rtol, atol=atol, hint=hint)
+            params, ref_params = dict(module.named_parameters()), dict(reference.named_parameters())
+            for mine_key, ref_key in pairs:
+                if ref_key not in ref_params:
+                    continue  # a buffer (BatchNorm's running statistics)
+                param = params.get(mine_key)
+                if param is None or param.grad is None:
+                    _fail(where, f"the parameter '{mine_key}' received no gradient.", hint)
+                check_tensor_close(param.grad, ref_params[ref_key].grad,
+                                   f"{where}: the gradient of the parameter '{mine_key}'", rtol=rtol, atol=atol,
+                                   hint=hint)
 
 
 def check_raises(exception: type[BaseException], func, *args, name: str, hint: str | None = None,

@@ -3,7 +3,7 @@
 # the 84-unit layer; vgg_block without ReLUs; a "depthwise" convolution that also changes the channels and no
 # pointwise one; GrayNet repeating the gray channel three times; FlexibleNet with a LazyLinear; Classifier
 # ending with a softmax.
-# expect-fail: test_simple_cnn_shapes test_simple_cnn_behaviour test_residual_shapes test_lenet5 test_vgg_block test_depthwise_separable test_gray_net test_flexible_net test_classifier
+# expect-fail: test_simple_cnn_shapes test_simple_cnn_behaviour test_residual_shapes test_lenet5 test_vgg_block test_depthwise_separable test_gray_net test_flexible_net test_classifier test_residual_projection
 # %% [simple_cnn]
 class SimpleCNN(nn.Module):
     def __init__(self, in_channels=3, num_classes=10):
