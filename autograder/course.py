@@ -292,7 +292,7 @@ def main(argv: list[str] | None = None) -> int:
         graded = len(students) - len(set(problems) & set(students))
         total = len(students) + len(set(problems) - set(students))
         print(f"graded {graded} of {total} submissions; grades: {out}; feedback: {course.autograder / 'feedback'}; "
-              f"report: {report}")
+              f"report: {report.with_suffix('.html')} (and {report.name})")
         scores = course.scores(args.assignment)
         earlier = sorted(set(scores) - set(students) - set(problems))
         if earlier:

@@ -96,6 +96,11 @@ def test_formgrader_shows_the_graded_course(tmp_path):
         assert get(f"http://127.0.0.1:{port}/formgrader/api/assignments", "wrong", follow=False)[0] in (302, 403)
         status, page = get(f"http://127.0.0.1:{port}/formgrader", token)
         assert status == 200 and "nbgrader" in page.lower()
+        # the manual grading page of a submission: nbgrader's own template (the feedback's is not used here)
+        status, body = get(f"http://127.0.0.1:{port}/formgrader/api/submitted_notebooks/{A}/{A}", token)
+        (alice,) = [s for s in json.loads(body) if s["student"] == "alice"]
+        status, page = get(f"http://127.0.0.1:{port}/formgrader/submissions/{alice['id']}/", token)
+        assert status == 200 and "nbgrader_cell" in page and "not graded yet" not in page
     printed = (tmp_path / "server.log").read_text()
     assert f"http://127.0.0.1:{port}/formgrader?token={token}" in printed
 
@@ -119,6 +124,16 @@ def test_student_lab_has_validate_only(tmp_path):
         assert get(f"http://127.0.0.1:{port}/formgrader", token)[0] == 404       # server extension off
         assert get(f"http://127.0.0.1:{port}/assignments", token)[0] == 404      # exchange's list off
         assert get(f"http://127.0.0.1:{port}/formgrader/api/assignments", token)[0] == 404
+        # the Validate button's server extension runs the notebook, with jupyter/student/nbgrader_config.py
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/assignments/validate", method="POST",
+            data=json.dumps({"path": f"exercises/{A}/{A}.ipynb"}).encode(),
+            headers={"Authorization": f"token {token}", "Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=300) as response:
+            reply = json.loads(response.read())
+        assert reply["success"], reply
+        failed = reply["value"]["failed"]  # the 7 tests, and the written answer left as released
+        assert len(failed) == 8 and "NotImplementedError" in failed[0]["raw_error"], failed
     listed = subprocess.run([os.path.join(os.path.dirname(sys.executable), "jupyter"), "labextension", "list"],
                             env=env, capture_output=True, text=True)
     assert "@jupyter/nbgrader:create-assignment" in listed.stdout + listed.stderr
