@@ -39,6 +39,7 @@ from nbformat import NotebookNode
 from nbformat.v4 import new_code_cell
 from nbgrader.preprocessors import NbGraderPreprocessor
 from nbgrader.utils import is_grade, is_locked
+from traitlets import List, Unicode
 
 RESTORE_POINT = "(_ for _ in ()).gi_frame; "
 MODULES = ["builtins", "numpy", "numpy._core.numeric", "numpy._core.fromnumeric", "numpy.linalg", "numpy.testing",
@@ -224,10 +225,19 @@ def _guard_cell(source: str) -> NotebookNode:
     return cell
 
 
+def _skipped(preprocessor, resources) -> bool:
+    """The assignments whose tests run in the checker (checker.py) need no guard."""
+    return (resources or {}).get("nbgrader", {}).get("assignment") in preprocessor.skip_assignments
+
+
 class GuardChecks(NbGraderPreprocessor):
     """Insert the guard's cells and restore points (this module's docstring)."""
 
+    skip_assignments = List(Unicode(), help="assignments graded without the guard").tag(config=True)
+
     def preprocess(self, nb, resources):
+        if _skipped(self, resources):
+            return nb, resources
         code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
         uses_torch = re.search(r"\btorch\b", code) is not None
         modules = MODULES + (TORCH_MODULES if uses_torch else [])
@@ -264,7 +274,11 @@ class UnguardChecks(NbGraderPreprocessor):
     Should a guard cell fail (say the memory limit was hit just then), every graded cell after it earns
     nothing: it ran without the guard's protection."""
 
+    skip_assignments = List(Unicode(), help="assignments graded without the guard").tag(config=True)
+
     def preprocess(self, nb, resources):
+        if _skipped(self, resources):
+            return nb, resources
         failure = None
         for cell in nb.cells:
             if cell.metadata.get("cnn_guard"):

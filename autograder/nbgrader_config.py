@@ -35,8 +35,9 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 c.Execute.interrupt_on_timeout = True
 c.Execute.raise_on_iopub_timeout = False
 
-# Student code runs in a sandboxed kernel (sandbox.py): no network, the course folder, the repository
-# and the home folder hidden, memory limited, and a test that did not run earns nothing.
+# Student code runs in a sandboxed kernel (sandbox.py): its own user id and namespaces, no network, the
+# course folder, the repository and the home folder hidden, private /tmp, memory, processes, time and
+# output limited, and a test that did not run earns nothing.
 sys.path.insert(0, HERE)
 from nbgrader.preprocessors import (  # noqa: E402
     AssignLatePenalties, CheckCellMetadata, ClearOutput, DeduplicateIds, IgnorePattern, LimitOutput,
@@ -44,7 +45,7 @@ from nbgrader.preprocessors import (  # noqa: E402
 from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
 from cells import RestoreCells  # noqa: E402
 from guard import GuardChecks, UnguardChecks  # noqa: E402
-from sandbox import SandboxedExecute  # noqa: E402
+from checker import CheckedExecute  # noqa: E402
 
 # Sanitize: first the released notebook's locked and graded cells are put back (cells.py: deleted,
 # duplicated, retyped, re-pointed or renamed test cells, invented graded cells), then nbgrader's own
@@ -54,14 +55,29 @@ c.Autograde.sanitize_preprocessors = [
 ]
 c.RestoreCells.course_root = ROOT
 
-# GuardChecks/UnguardChecks (guard.py): the hidden checks use references taken before student code ran.
+# CheckedExecute (checker.py) is SandboxedExecute (sandbox.py), except for the assignments of this table:
+# their test cells run in the grading process, never in the student's kernel, and the kernel cannot
+# import the packages listed (they are not there). The other assignments' test cells run in the kernel
+# under GuardChecks/UnguardChecks (guard.py): the hidden checks use references taken before student code.
+NO_TORCH = ["torch", "torchvision", "torchaudio", "functorch", "torchgen"]
+CHECKED = {
+    "01-convolution": NO_TORCH + ["scipy"],
+    "02-pooling-activations": NO_TORCH,  # gelu may use scipy.special.erf (the exercise says so)
+}
+c.CheckedExecute.assignments = CHECKED
+c.GuardChecks.skip_assignments = c.UnguardChecks.skip_assignments = list(CHECKED)
 c.Autograde.autograde_preprocessors = [
-    GuardChecks, SandboxedExecute, UnguardChecks, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
+    GuardChecks, CheckedExecute, UnguardChecks, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
     SaveAutoGrades, AssignLatePenalties, CheckCellMetadata,
 ]
 c.SandboxedExecute.course_root = ROOT
 c.SandboxedExecute.timeout = int(os.environ.get("CNN_GRADE_CELL_TIMEOUT", "300"))  # seconds per cell
 c.SandboxedExecute.memory_mb = int(os.environ.get("CNN_GRADE_MEMORY_MB", "6144"))  # per kernel
+c.SandboxedExecute.notebook_timeout = int(os.environ.get("CNN_GRADE_NOTEBOOK_TIMEOUT", "1800"))  # seconds
+c.SandboxedExecute.max_processes = int(os.environ.get("CNN_GRADE_PROCESSES", "512"))  # processes and threads
+# Output kept per cell and per notebook (KiB); the rest is dropped with a notice (feedback stays small).
+c.SandboxedExecute.output_cell_kb = int(os.environ.get("CNN_GRADE_OUTPUT_CELL_KB", "512"))
+c.SandboxedExecute.output_notebook_kb = int(os.environ.get("CNN_GRADE_OUTPUT_NOTEBOOK_KB", "2048"))
 # A flood of output is cut: at most this many lines per stream, this many outputs per cell.
 c.LimitOutput.max_lines = 1000
 c.LimitOutput.max_traceback = 100

@@ -53,6 +53,12 @@ def answers(answers_dir: Path, prefix: str = "") -> list[Answer]:
     return [read_answer(p) for p in sorted(Path(answers_dir).glob(prefix + "*.py"))]
 
 
+def sample_answers(answers_dir: Path) -> list[Answer]:
+    """The typical answers a student hands in: the `correct_*` and `wrong_*` files (not the `hostile_*` and
+    `sandbox_*` attacks on the grader)."""
+    return answers(answers_dir, "correct_") + answers(answers_dir, "wrong_")
+
+
 def solution_cells(source_dir: Path) -> dict[str, str]:
     """grade_id -> source of every solution cell in the instructor's notebooks in SOURCE_DIR."""
     out = {}
@@ -92,8 +98,7 @@ def write_samples(assignment: str, out: Path, root: Path = REPO) -> list[str]:
     release = root / "exercises" / assignment
     solution = solution_cells(root / "solutions" / assignment)
     students = {"solution": solution, "untouched": None}
-    for answer in answers(root / "tests" / "answers" / assignment, "correct_") + \
-            answers(root / "tests" / "answers" / assignment, "wrong_"):
+    for answer in sample_answers(root / "tests" / "answers" / assignment):
         students[answer.name] = {**solution, **answer.cells}
     for student, cells in students.items():
         write_submission(release, Path(out) / student, cells)

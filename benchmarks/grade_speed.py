@@ -28,7 +28,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "autograder"))
 
 from course import Course  # noqa: E402
-from samples import answers, solution_cells, write_submission  # noqa: E402
+from samples import sample_answers, solution_cells, write_submission  # noqa: E402
 
 
 def make_course(root: Path, assignment: str) -> Course:
@@ -44,10 +44,11 @@ def make_course(root: Path, assignment: str) -> Course:
 
 
 def submissions(course: Course, assignment: str, count: int) -> list[str]:
-    """Write COUNT submissions (the solution, then each answer of tests/answers/, in turn); their names."""
+    """Write COUNT submissions (the solution, then each correct and wrong answer of tests/answers/, in turn);
+    returns their names."""
     solution = solution_cells(course.root / "solutions" / assignment)
     kinds = [("solution", solution)] + [(a.name, {**solution, **a.cells})
-                                         for a in answers(REPO / "tests" / "answers" / assignment)]
+                                         for a in sample_answers(REPO / "tests" / "answers" / assignment)]
     students = []
     for i in range(count):
         name, cells = kinds[i % len(kinds)]

@@ -6,25 +6,14 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
 import steps
-from grading import REPO
-
-BOOK = REPO / "book"
+from bookbuild import BOOK, build  # noqa: F401  (registers the expensive step "book")
 pytestmark = pytest.mark.slow
-
-
-def build(book: Path) -> subprocess.CompletedProcess:
-    """The command `make book` runs: warnings are errors, nitpicky references, keep going to list them all."""
-    env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
-    return subprocess.run([os.path.join(os.path.dirname(sys.executable), "jupyter-book"), "build", str(book),
-                           "--warningiserror", "--nitpick", "--keep-going"],
-                          env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
 def toc_files() -> list[str]:
@@ -33,13 +22,6 @@ def toc_files() -> list[str]:
     for part in toc.get("parts", []):
         files += [ch["file"] for ch in part["chapters"]]
     return files
-
-
-@steps.step("book", cost=240)
-def _build_the_book(folder):
-    """The real book, built once per session into book/_build (its execution cache makes a rebuild fast)."""
-    proc = build(BOOK)
-    return {"returncode": proc.returncode, "stdout": proc.stdout}
 
 
 @pytest.fixture

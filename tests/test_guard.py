@@ -51,6 +51,15 @@ ATTACKS = {  # name: (student cell, test cell)
                        'import torch\nt = torch.ones(3)\nassert torch.allclose(h(t), 2 * t), "h(t) is wrong"\n'),
     "torch_tensor_method": ("import torch\ntorch.Tensor.equal = lambda self, other: True\ndef h(t):\n    return 0 * t\n",
                             'import torch\nt = torch.ones(3)\nassert h(t).equal(2 * t), "h(t) is wrong"\n'),
+    # the tensor and float checks of cnncourse.checks are guarded like the NumPy ones (the whole module is)
+    "checks_tensor_function": ("import cnncourse.checks, torch\ncnncourse.checks.check_tensor_close = lambda *a, **k: None\n"
+                               "def h(t):\n    return 0 * t\n",
+                               'import torch\nt = torch.ones(3)\nchecks.check_tensor_close(h(t), 2 * t, "h(t)")\n'),
+    "torch_patched_during_the_call": ("def h(t):\n    import torch\n    torch.Tensor.any = lambda self, *a, **k: torch.tensor(False)\n"
+                                      "    return 0 * t\n",
+                                      'import torch\nt = torch.ones(3)\nchecks.check_tensor_close(h(t), 2 * t, "h(t)")\n'),
+    "checks_float_function": ("import cnncourse.checks\ncnncourse.checks.check_float = lambda *a, **k: None\n"
+                              "def g(v):\n    return 0.0\n", 'checks.check_float(g(2.0), 4.0, "g(2)")\n'),
 }
 
 RUNNER = r'''

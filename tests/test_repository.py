@@ -33,8 +33,14 @@ def test_committed_notebooks_hold_no_outputs():
     assert not dirty, f"notebooks committed with outputs (clear them): {dirty}"
 
 
+# The one exception, reviewed: the course's one definition of relative error (book, checks and exercise 03's
+# own tests use it). Its formula is an equation of the backprop chapter; exercise 03's hidden test fails a
+# relative_error that calls into cnncourse (forbid_module), so calling it earns nothing.
+SHARED_ON_PURPOSE = {"relative_error": "src/cnncourse/checks.py"}
+
+
 def test_helper_package_contains_no_solution(tmp_path):
-    """No graded function of any exercise is defined in the helper package."""
+    """No graded function of any exercise is defined in the helper package (but SHARED_ON_PURPOSE)."""
     course = make_course(tmp_path / "course")
     graded_names = set()
     for assignment in course.assignments():
@@ -46,7 +52,8 @@ def test_helper_package_contains_no_solution(tmp_path):
     package = (REPO / "src" / "cnncourse")
     for path in package.rglob("*.py"):
         text = path.read_text()
-        found = [name for name in graded_names if f"def {name}(" in text]
+        found = [name for name in graded_names if f"def {name}(" in text
+                 and SHARED_ON_PURPOSE.get(name) != str(path.relative_to(REPO))]
         assert not found, f"{path.relative_to(REPO)} defines graded functions {found}"
 
 

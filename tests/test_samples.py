@@ -22,7 +22,7 @@ def test_samples_are_the_release_with_answers_filled_in(tmp_path):
     out = subprocess.run([sys.executable, str(SCRIPT), A, str(tmp_path)], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     expected = {"solution", "untouched"} | {p.stem for p in (ANSWERS / A).glob("*.py")
-                                            if not p.stem.startswith("hostile_")}
+                                            if p.stem.startswith(("correct_", "wrong_"))}
     assert {p.name for p in tmp_path.iterdir()} == expected
     assert solution_sources_of(tmp_path / "solution" / f"{A}.ipynb") == solution_cells(REPO / "solutions" / A)
     untouched = solution_sources_of(tmp_path / "untouched" / f"{A}.ipynb")

@@ -8,9 +8,16 @@ to look, for example::
     conv2d_forward: output has shape (2, 4, 5, 5); expected (2, 4, 6, 6).
     Check the padding term of the output size.
 
+The NumPy checks (:func:`check_array`, :func:`check_close`, :func:`check_int`) and the PyTorch ones
+(:func:`check_tensor`, :func:`check_tensor_close`, :func:`check_tensor_equal`, :func:`check_float`,
+:func:`check_module`) follow the same rules and write their messages the same way. This module imports
+torch lazily, inside the PyTorch checks: the NumPy exercises do not need it. :func:`fail` raises the same
+:class:`CheckFailure` for a condition that no check covers, and :func:`relative_error` is the course's one
+definition of the relative error (the book's gradient checks and the failure messages use it).
+
 The expression statement ``(_ for _ in ()).gi_frame`` at the start of each check is a *restore point*
 for the grader: it raises an audit event, on which autograder/guard.py puts back everything a student's
-code may have monkeypatched (numpy, builtins, this module...). Outside grading it does nothing.
+code may have monkeypatched (numpy, builtins, torch, this module...). Outside grading it does nothing.
 """
 
 from __future__ import annotations
@@ -23,12 +30,21 @@ import numpy as np
 
 __all__ = [
     "CheckFailure",
+    "fail",
+    "relative_error",
     "check_type",
     "check_int",
+    "check_float",
     "check_array",
     "check_close",
+    "check_tensor",
+    "check_tensor_close",
+    "check_tensor_equal",
+    "check_module",
     "check_raises",
     "forbid_module",
+    "call_each",
+    "call_with_inputs",
 ]
 
 
@@ -47,8 +63,57 @@ def _fail(name: str, message: str, hint: str | None = None) -> None:
     raise CheckFailure(text)
 
 
+def fail(name: str, message: str, hint: str | None = None) -> None:
+    """Raise :class:`CheckFailure` with the message ``"NAME: MESSAGE"`` (and ``"Hint: HINT"`` on a new line).
+
+    For a condition that no check covers (a count, a training flag, a statistic over many calls)::
+
+        if not recorder.modes or not all(recorder.modes):
+            checks.fail("train_one_epoch", "the model was not in training mode.", "Call model.train() first.")
+    """
+    (_ for _ in ()).gi_frame  # restore point (see the module docstring)
+    _fail(name, message, hint)
+
+
+RELATIVE_ERROR_EPS = 1e-8
+
+
+def relative_error(a: Any, b: Any) -> float:
+    """The largest elementwise relative error of two arrays of the same shape (CS231n's ``rel_error``)::
+
+        relative_error(a, b) = max_k |a_k - b_k| / max(|a_k| + |b_k|, eps),   eps = 1e-8
+
+    The denominator is the sum of the two magnitudes, element by element, so the measure is symmetric in
+    ``a`` and ``b`` and does not depend on their scale; the floor ``eps`` (``RELATIVE_ERROR_EPS``) makes
+    two zeros give 0 rather than 0/0. The values are compared in float64; NumPy arrays, numbers and
+    torch tensors (on any device, with or without grad) are accepted. Returns a Python float: 0.0 for
+    empty arrays, nan if either holds a nan. Raises ValueError if the shapes differ (no broadcasting).
+
+    Exercise 03 asks students to write this same function; its hidden tests compare with this one.
+    """
+    (_ for _ in ()).gi_frame  # restore point (see the module docstring)
+    a, b = _as_float64(a), _as_float64(b)
+    if a.shape != b.shape:
+        raise ValueError(f"relative_error: shapes differ: {a.shape} and {b.shape}")
+    if a.size == 0:
+        return 0.0
+    return float(np.max(np.abs(a - b) / np.maximum(np.abs(a) + np.abs(b), RELATIVE_ERROR_EPS)))
+
+
+def _as_float64(value: Any) -> np.ndarray:
+    if type(value).__module__.split(".")[0] == "torch":  # a tensor, without importing torch here
+        value = value.detach().cpu().double().numpy()
+    return np.asarray(value, dtype=np.float64)
+
+
 def _type_name(value: Any) -> str:
     t = type(value)
+    remote = getattr(t, "_cnn_type_name", None)  # a proxy of the grader's checker (autograder/checker.py)
+    if remote is not None:
+        try:
+            return str(remote(value))
+        except Exception:  # noqa: BLE001
+            pass
     return t.__name__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
 
 
@@ -74,6 +139,33 @@ def check_int(value: Any, expected: int, name: str, hint: str | None = None) -> 
         _fail(name, f"returned {int(value)}; expected {int(expected)}.", hint)
 
 
+def check_float(value: Any, expected: float, name: str, *, rtol: float = 1e-5, atol: float = 1e-8,
+                hint: str | None = None) -> None:
+    """Fail unless ``value`` is exactly a Python ``float`` (not a NumPy float, a one-element tensor, an
+    int or a subclass) with ``|value - expected| <= atol + rtol * |expected|``; NaN always fails, an
+    infinity only matches the same infinity."""
+    (_ for _ in ()).gi_frame  # restore point (see the module docstring)
+    if type(value) is not float:
+        if isinstance(value, np.generic) or type(value) is np.ndarray:
+            advice = " Convert a NumPy number with float(...)."
+        elif type(value).__module__.split(".")[0] == "torch":
+            advice = " Use .item() to turn a one-element tensor into a Python float."
+        elif type(value) is int:
+            advice = " Divide with / (not //), or convert with float(...)."
+        else:
+            advice = ""
+        _fail(name, f"returned an object of type {_type_name(value)}; expected a Python float.{advice}", hint)
+    expected = float(expected)
+    if value != value:
+        _fail(name, "returned nan; expected a number.", hint)
+    if value == expected:
+        return None
+    if value in (float("inf"), float("-inf")) or not abs(value - expected) <= atol + rtol * abs(expected):
+        _fail(name, f"returned {value:.6g}; expected {expected:.6g} (tolerance {atol:.2g} + {rtol:.2g} * |expected|).",
+              hint)
+    return None
+
+
 def check_array(value: Any, name: str, *, shape: tuple[int, ...] | None = None,
                 dtype: Any = None, hint: str | None = None) -> None:
     """Fail unless ``value`` is exactly an ``np.ndarray`` with the given shape and dtype."""
@@ -88,14 +180,6 @@ def check_array(value: Any, name: str, *, shape: tuple[int, ...] | None = None,
               hint or "Keep the floating-point type of the inputs; avoid creating the output with another dtype.")
     if shape is not None and tuple(value.shape) != tuple(shape):
         _fail(name, f"output has shape {tuple(value.shape)}; expected {tuple(shape)}.", hint)
-
-
-def _relative_error(actual: np.ndarray, expected: np.ndarray) -> float:
-    """(Private: students implement their own relative_error in exercise 03.) max |a - e| / max(|e|), a scale-free measure of how far ``actual`` is from ``expected``."""
-    actual = np.asarray(actual, dtype=np.float64)
-    expected = np.asarray(expected, dtype=np.float64)
-    scale = max(float(np.max(np.abs(expected), initial=0.0)), 1e-12)
-    return float(np.max(np.abs(actual - expected), initial=0.0)) / scale
 
 
 def check_close(value: Any, expected: np.ndarray, name: str, *, rtol: float = 1e-6, atol: float = 1e-8,
@@ -117,8 +201,115 @@ def check_close(value: Any, expected: np.ndarray, name: str, *, rtol: float = 1e
         index = tuple(int(i) for i in np.argwhere(bad)[0])
         _fail(name,
               f"output has the right shape and dtype but {int(bad.sum())} of {bad.size} values differ from "
-              f"the reference (relative error {100 * _relative_error(got, ref):.3g}%); first at index {index}: "
+              f"the reference (relative error {100 * relative_error(got, ref):.3g}%); first at index {index}: "
               f"got {got[index]:.6g}, expected {ref[index]:.6g}.", hint)
+
+
+def _torch():
+    """torch, imported on first use: the NumPy exercises import this module without torch."""
+    import torch
+
+    return torch
+
+
+def _device_matches(actual, expected) -> bool:
+    """``cuda:0`` matches ``cuda`` (no index: any) and ``cuda:0``, not ``cuda:1`` or ``cpu``."""
+    return actual.type == expected.type and (expected.index is None or actual.index == expected.index)
+
+
+def check_tensor(value: Any, name: str, *, shape: tuple[int, ...] | None = None, dtype: Any = None,
+                 device: Any = None, hint: str | None = None) -> None:
+    """Fail unless ``value`` is exactly a ``torch.Tensor`` (not a subclass such as ``nn.Parameter``, not
+    a NumPy array) with the given dtype, shape and device (each checked only when given, in that order).
+
+    ``device`` is a ``torch.device`` or a string; without an index (``"cuda"``) any index matches.
+    """
+    (_ for _ in ()).gi_frame  # restore point (see the module docstring)
+    torch = _torch()
+    if type(value) is not torch.Tensor:
+        if isinstance(value, torch.Tensor):
+            extra = (" It is a subclass of torch.Tensor; return a plain tensor (the result of a tensor operation, "
+                     "or .detach() of a parameter).")
+        elif type(value) is np.ndarray or isinstance(value, np.generic):
+            extra = " This exercise is solved in PyTorch: return a tensor (torch.from_numpy converts an array)."
+        elif isinstance(value, (float, int)):
+            extra = " Return the tensor itself, not a number (.item() makes a number)."
+        else:
+            extra = ""
+        _fail(name, f"returned an object of type {_type_name(value)}; expected a torch.Tensor.{extra}", hint)
+    if dtype is not None and value.dtype != dtype:
+        _fail(name, f"output has dtype {value.dtype}; expected {dtype}.",
+              hint or "Keep the floating-point type of the inputs; avoid creating tensors with another dtype.")
+    if shape is not None and tuple(value.shape) != tuple(shape):
+        _fail(name, f"output has shape {tuple(value.shape)}; expected {tuple(shape)}.", hint)
+    if device is not None and not _device_matches(value.device, torch.device(device)):
+        _fail(name, f"output is on the device {value.device}; expected {torch.device(device)}.",
+              hint or "Create tensors on the input's device (device=x.device) or move them with .to(device).")
+
+
+def _reference(expected: Any, name: str):
+    torch = _torch()
+    if type(expected) is not torch.Tensor:  # the reference comes from the test, or from a student's function
+        _fail(name, f"the reference to compare with is of type {_type_name(expected)}, not a torch.Tensor.")
+    return expected.detach()
+
+
+def _first_index(mask) -> tuple[int, ...]:
+    return tuple(int(i) for i in mask.nonzero()[0])
+
+
+def check_tensor_close(value: Any, expected: Any, name: str, *, rtol: float = 1e-5, atol: float = 1e-8,
+                       hint: str | None = None) -> None:
+    """Fail unless ``value`` is a torch.Tensor of ``expected``'s dtype, shape and device whose values match.
+
+    Values are compared in float64 with ``|value - expected| <= atol + rtol * |expected|`` elementwise
+    (the rule of ``torch.allclose``, whose defaults these are); NaN always fails, an infinity only
+    matches the same infinity. ``value`` may require grad.
+    """
+    (_ for _ in ()).gi_frame  # restore point (see the module docstring)
+    torch = _torch()
+    ref = _reference(expected, name)
+    check_tensor(value, name, shape=ref.shape, dtype=ref.dtype, device=ref.device, hint=hint)
+    got = value.detach().to("cpu", torch.float64)
+    ref = ref.to("cpu", torch.float64)
+    nonfinite = ~torch.isfinite(got) & (got != ref)
+    if bool(nonfinite.any()):
+        index = _first_index(nonfinite)
+        _fail(name, f"output contains NaN or inf ({int(nonfinite.sum())} of {got.numel()} values; first at index "
+                    f"{index}: got {got[index].item():.6g}, expected {ref[index].item():.6g}).", hint)
+    bad = ~((got - ref).abs() <= atol + rtol * ref.abs()) & (got != ref)
+    if bool(bad.any()):
+        index = _first_index(bad)
+        _fail(name,
+              f"output has the right shape and dtype but {int(bad.sum())} of {bad.numel()} values differ from "
+              f"the reference (relative error {100 * relative_error(got, ref):.3g}%); first at index {index}: "
+              f"got {got[index].item():.6g}, expected {ref[index].item():.6g}.", hint)
+
+
+def check_tensor_equal(value: Any, expected: Any, name: str, *, hint: str | None = None) -> None:
+    """Fail unless ``value`` is a torch.Tensor of ``expected``'s dtype, shape and device with exactly its
+    values (as ``torch.equal``: NaN equals nothing)."""
+    (_ for _ in ()).gi_frame  # restore point (see the module docstring)
+    ref = _reference(expected, name)
+    check_tensor(value, name, shape=ref.shape, dtype=ref.dtype, device=ref.device, hint=hint)
+    got, ref = value.detach().cpu(), ref.cpu()
+    bad = got != ref
+    if bool(bad.any()):
+        index = _first_index(bad)
+        _fail(name, f"output has the right shape and dtype but {int(bad.sum())} of {bad.numel()} values differ from "
+                    f"the expected ones; first at index {index}: got {got[index].item():.6g}, "
+                    f"expected {ref[index].item():.6g}.", hint)
+
+
+def check_module(value: Any, name: str, hint: str | None = None) -> None:
+    """Fail unless ``value`` is an instance of ``torch.nn.Module`` (a subclass, as every model is).
+
+    The class is read with ``type()``, not ``isinstance``, which an object could answer through a
+    ``__class__`` property."""
+    (_ for _ in ()).gi_frame  # restore point (see the module docstring)
+    torch = _torch()
+    if not issubclass(type(value), torch.nn.Module):
+        _fail(name, f"returned an object of type {_type_name(value)}; expected a torch.nn.Module.", hint)
 
 
 def check_raises(exception: type[BaseException], func, *args, name: str, hint: str | None = None,
@@ -155,19 +346,25 @@ def _module_of_call(frame, event: str, arg) -> str:
 
 
 @contextlib.contextmanager
-def forbid_module(prefix: str, name: str, hint: str | None = None) -> Iterator[None]:
-    """Fail if any function of the package ``prefix`` (say ``"torch"``) is called inside the block.
+def forbid_module(prefix: str | tuple[str, ...], name: str, hint: str | None = None) -> Iterator[None]:
+    """Fail if any function of the package ``prefix`` (say ``"torch"``), or of any of several packages
+    (``("torch", "cnncourse")``), is called inside the block.
 
     Used to check that a NumPy exercise is solved in NumPy: calling ``torch`` inside a graded
-    function earns no marks for it.
+    function earns no marks for it (nor calling this package's :func:`relative_error`, in exercise 03).
     """
+    prefixes = (prefix,) if isinstance(prefix, str) else tuple(prefix)
     seen: list[str] = []
+    own_code = sys._getframe().f_code  # this generator, resumed when the block ends: not the block's call
 
     def profiler(frame, event, arg):
-        if event in ("call", "c_call") and not seen:
+        if event in ("call", "c_call") and not seen and frame.f_code is not own_code:
             module = _module_of_call(frame, event, arg)
-            if any(part == prefix or part.startswith(prefix + ".") for part in module.split()):
-                seen.append(module.split()[0] or prefix)
+            for part in module.split():
+                match = next((p for p in prefixes if part == p or part.startswith(p + ".")), None)
+                if match is not None:
+                    seen.append(f"{match} ({module.split()[0] or match})")
+                    break
 
     previous = sys.getprofile()
     sys.setprofile(profiler)
@@ -177,4 +374,48 @@ def forbid_module(prefix: str, name: str, hint: str | None = None) -> Iterator[N
         sys.setprofile(previous)
     (_ for _ in ()).gi_frame  # restore point: the block ran student code
     if seen:
-        _fail(name, f"called into {prefix} ({seen[0]}); this exercise must be solved with NumPy alone.", hint)
+        _fail(name, f"called into {seen[0]}; this exercise must be solved with NumPy alone.", hint)
+
+
+class _Outcome:
+    """What one call returned or raised; ``get()`` returns the value or raises the exception again."""
+
+    __slots__ = ("_value", "_error")
+
+    def __init__(self, func, args, kwargs):
+        self._value = self._error = None
+        try:
+            self._value = func(*args, **kwargs)
+        except Exception as err:  # noqa: BLE001 - raised again by get()
+            self._error = err
+
+    def get(self):
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
+def call_each(func, calls) -> list:
+    """Call ``func(*args, **kwargs)`` for each ``(args, kwargs)`` of CALLS, in order; one outcome per
+    call, whose ``get()`` returns what the call returned or raises what it raised.
+
+    At grading time the tests run apart from the student's code (autograder/checker.py) and every call
+    of a student's function is a round trip to the student's kernel: this makes thousands of calls in
+    one (``check_raises(ValueError, outcome.get, ...)`` checks a call that should raise).
+    """
+    calls = [(tuple(args), dict(kwargs)) for args, kwargs in calls]
+    batch = getattr(type(func), "_cnn_call_each", None)
+    if batch is not None:
+        return batch(func, calls)
+    return [_Outcome(func, args, kwargs) for args, kwargs in calls]
+
+
+def call_with_inputs(func, *args, **kwargs) -> tuple:
+    """``(func(*args, **kwargs), args_after, kwargs_after)``: the value, and the arguments as they are
+    after the call, to check that a function left its inputs unchanged (compare them with copies made
+    before). In a notebook these are the argument objects themselves; at grading time, where the
+    function runs in the student's kernel on copies, they are the kernel's copies after the call."""
+    remote = getattr(type(func), "_cnn_call_with_inputs", None)
+    if remote is not None:
+        return remote(func, args, kwargs)
+    return func(*args, **kwargs), args, kwargs

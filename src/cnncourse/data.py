@@ -7,11 +7,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 __all__ = ["load_photo", "to_grayscale", "load_digits_images", "ArrayDataset"]
 
 _PHOTOS = ("chelsea", "camera", "astronaut", "coffee", "rocket", "cat")
+_FILES = {"cat": "chelsea.png", "rocket": "rocket.jpg"}
 
 
 def to_grayscale(image: np.ndarray) -> np.ndarray:
@@ -30,9 +33,13 @@ def load_photo(name: str = "chelsea", gray: bool = False, dtype=np.float64) -> n
     """
     if name not in _PHOTOS:
         raise ValueError(f"unknown photo {name!r}; choose one of {', '.join(_PHOTOS)}")
+    # The files of skimage.data, read with Pillow: skimage.io would import SciPy, which the kernels of
+    # the NumPy-only exercises cannot import (autograder/checker.py). The arrays are the same.
+    from PIL import Image
     from skimage import data as skdata
 
-    image = getattr(skdata, name)().astype(dtype) / 255.0
+    with Image.open(Path(skdata.__file__).parent / _FILES.get(name, f"{name}.png")) as photo:
+        image = np.asarray(photo).astype(dtype) / 255.0
     if image.ndim == 2:
         image = np.repeat(image[..., None], 3, axis=-1)
     return to_grayscale(image) if gray else image

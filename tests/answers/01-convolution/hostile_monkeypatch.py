@@ -4,7 +4,11 @@
 # expect-fail: test_conv_output_size test_zero_pad test_cross_correlate2d test_conv2d_basic test_conv2d_against_torch test_conv2d_pairs test_conv2d_bias
 # %% [conv_output_size]
 import builtins, types
-import numpy, torch
+import numpy
+try:
+    import torch
+except ImportError:  # exercise 01's kernel has no torch (autograder/checker.py)
+    torch = types.SimpleNamespace(allclose=None, Tensor=types.SimpleNamespace())
 import cnncourse.checks
 cnncourse.checks.check_int = lambda *args, **kwargs: None     # the checks themselves
 cnncourse.checks.check_raises = lambda *args, **kwargs: None

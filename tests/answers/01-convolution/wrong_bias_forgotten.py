@@ -1,5 +1,5 @@
 # Wrong: the bias is accepted but never added.
-# expect-fail: test_conv2d_bias
+# expect-fail: test_conv2d_bias test_conv2d_basic
 # %% [conv2d_forward]
 def conv2d_forward(x, w, b=None, stride=1, padding=0, dilation=1):
     sh, sw = as_pair(stride, "stride")

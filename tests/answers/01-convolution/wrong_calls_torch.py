@@ -1,5 +1,6 @@
-# Wrong for this course: correct values, but computed by PyTorch instead of NumPy.
-# expect-fail: test_conv2d_basic
+# Wrong for this course: correct values, but computed by PyTorch instead of NumPy. The grader's kernel
+# for this exercise has no torch (autograder/checker.py): every test that calls it fails on ImportError.
+# expect-fail: test_conv2d_basic test_conv2d_against_torch test_conv2d_pairs test_conv2d_bias
 # %% [conv2d_forward]
 def conv2d_forward(x, w, b=None, stride=1, padding=0, dilation=1):
     import torch

@@ -1,5 +1,5 @@
 # Wrong: a true convolution (kernel flipped), as scipy.signal.convolve2d would compute.
-# expect-fail: test_cross_correlate2d test_conv2d_against_torch test_conv2d_pairs test_conv2d_bias
+# expect-fail: test_cross_correlate2d test_conv2d_against_torch test_conv2d_pairs test_conv2d_bias test_conv2d_basic
 # %% [cross_correlate2d]
 def cross_correlate2d(image, kernel):
     kernel = kernel[::-1, ::-1]

@@ -1,7 +1,7 @@
 # Two independent mistakes (each test cell calls one function):
 # col2im ASSIGNS (=) where windows overlap instead of adding (+=), so overlapping contributions are lost;
 # conv2d_forward_fast forgets the bias.
-# expect-fail: test_col2im test_forward
+# expect-fail: test_col2im test_forward test_backward_dx test_speed
 # %% [col2im]
 def col2im(cols, x_shape, kh, kw, stride=1, padding=0, dilation=1):
     (sh, sw), (ph, pw), (dh, dw) = as_pair(stride), as_pair(padding), as_pair(dilation)

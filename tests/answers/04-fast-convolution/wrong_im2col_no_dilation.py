@@ -1,6 +1,6 @@
 # Wrong: im2col computes the output size with the dilation but reads adjacent pixels (a, b) instead
 # of pixels dilation apart (a*dilation, b*dilation).
-# expect-fail: test_im2col
+# expect-fail: test_im2col test_backward_dw_db test_forward
 # %% [im2col]
 def im2col(x, kh, kw, stride=1, padding=0, dilation=1):
     (sh, sw), (ph, pw), (dh, dw) = as_pair(stride), as_pair(padding), as_pair(dilation)

@@ -1,7 +1,7 @@
 # Three independent mistakes: the running variance uses the BIASED batch variance (PyTorch uses the
 # unbiased one); dropout's backward pass returns dout unchanged; train_cnn rebinds a loop variable
 # (p = p - lr * g), so the parameters never change.
-# expect-fail: test_batchnorm_running test_dropout_backward test_train_cnn
+# expect-fail: test_batchnorm_running test_dropout_backward test_train_cnn test_spatial_batchnorm_forward
 # %% [batchnorm_forward]
 def batchnorm_forward(x, gamma, beta, bn_param):
     mode = bn_param["mode"]

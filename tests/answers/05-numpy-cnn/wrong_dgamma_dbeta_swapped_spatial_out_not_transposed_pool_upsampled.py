@@ -1,7 +1,7 @@
 # Three independent mistakes: batchnorm_backward swaps dgamma and dbeta; spatial batch norm flattens
 # correctly but reshapes the output straight to (N, C, H, W) without moving the channels back;
 # cnn_loss sends the max-pool gradient to all four pixels of each window (np.repeat) instead of the maximum.
-# expect-fail: test_batchnorm_backward test_spatial_batchnorm_forward test_cnn_gradients
+# expect-fail: test_batchnorm_backward test_spatial_batchnorm_forward test_cnn_gradients test_spatial_batchnorm_backward
 # %% [batchnorm_backward]
 def batchnorm_backward(dout, cache):
     x_hat, gamma, inv_std = cache

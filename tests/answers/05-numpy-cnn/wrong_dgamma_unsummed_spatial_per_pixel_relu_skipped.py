@@ -1,7 +1,7 @@
 # Three independent mistakes: batchnorm_backward returns dgamma and dbeta per example (not summed over
 # the batch); spatial batch norm computes statistics per (channel, row, column) over the batch only;
 # cnn_loss skips the ReLU in the backward pass.
-# expect-fail: test_batchnorm_backward test_spatial_batchnorm_forward test_cnn_gradients
+# expect-fail: test_batchnorm_backward test_spatial_batchnorm_forward test_cnn_gradients test_spatial_batchnorm_backward
 # %% [batchnorm_backward]
 def batchnorm_backward(dout, cache):
     x_hat, gamma, inv_std = cache

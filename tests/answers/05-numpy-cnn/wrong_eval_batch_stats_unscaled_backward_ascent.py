@@ -1,6 +1,6 @@
 # Three independent mistakes: batch norm uses the batch's statistics in eval mode too; dropout's
 # backward pass applies the mask without the 1/(1-p) scale; train_cnn climbs the gradient (+= lr * grad).
-# expect-fail: test_batchnorm_eval test_dropout_backward test_train_cnn
+# expect-fail: test_batchnorm_eval test_dropout_backward test_train_cnn test_spatial_batchnorm_forward
 # %% [batchnorm_forward]
 def batchnorm_forward(x, gamma, beta, bn_param):
     mode = bn_param["mode"]

@@ -1,7 +1,7 @@
 # Three independent mistakes: spatial_batchnorm_backward reshapes dx straight to (N, C, H, W) without
 # moving the channels back; cnn_loss un-flattens the gradient in (N, 4, 4, F) order although the forward
 # pass flattened (N, F, 4, 4); dropout_forward calls torch.nn.functional.dropout.
-# expect-fail: test_spatial_batchnorm_backward test_cnn_gradients test_dropout_train
+# expect-fail: test_spatial_batchnorm_backward test_cnn_gradients test_dropout_train test_dropout_backward test_dropout_eval
 # %% [spatial_batchnorm_backward]
 def spatial_batchnorm_backward(dout, cache):
     n, c, h, w = dout.shape

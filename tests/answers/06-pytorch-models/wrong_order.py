@@ -3,7 +3,7 @@
 # with a ReLU after its output layer; vgg_block giving every convolution c_in input channels;
 # DepthwiseSeparableConv with the pointwise convolution first; GrayNet, FlexibleNet and Classifier left as
 # broken as they were (a pooling added but the linear layer unchanged, for FlexibleNet).
-# expect-fail: test_simple_cnn_behaviour test_residual_identity test_lenet5 test_vgg_block test_depthwise_separable test_gray_net test_flexible_net test_classifier
+# expect-fail: test_simple_cnn_behaviour test_residual_identity test_lenet5 test_vgg_block test_depthwise_separable test_gray_net test_flexible_net test_classifier test_residual_projection
 # %% [simple_cnn]
 class SimpleCNN(nn.Module):
     def __init__(self, in_channels=3, num_classes=10):

@@ -3,7 +3,7 @@
 # padding=2 of the 28x28 variant; vgg_block pooling after every convolution; DepthwiseSeparableConv
 # without padding; GrayNet with an extra 1 -> 3 channel adapter layer; FlexibleNet's linear layer resized
 # for 48x48 inputs; Classifier ending with a sigmoid.
-# expect-fail: test_simple_cnn_shapes test_residual_shapes test_lenet5 test_vgg_block test_depthwise_separable test_gray_net test_flexible_net test_classifier
+# expect-fail: test_simple_cnn_shapes test_residual_shapes test_lenet5 test_vgg_block test_depthwise_separable test_gray_net test_flexible_net test_classifier test_residual_projection
 # %% [simple_cnn]
 class SimpleCNN(nn.Module):
     def __init__(self, in_channels=3, num_classes=10):

@@ -2,7 +2,7 @@
 # {0, ..., 2p - 1} (randint's high is exclusive); a vertical flip; the string "cpu" instead of a torch.device;
 # a warmup that starts at 0; no zero_grad (gradients accumulate); evaluation in training mode; a schedule
 # whose length is counted in epochs instead of steps.
-# expect-fail: test_channel_mean_std test_standardize test_random_crop test_random_hflip test_pick_device test_warmup_cosine test_train_one_epoch test_evaluate test_fit
+# expect-fail: test_channel_mean_std test_standardize test_random_crop test_random_hflip test_pick_device test_warmup_cosine test_train_one_epoch test_evaluate test_fit test_train_one_epoch_extras
 # %% [channel_mean_std]
 def channel_mean_std(x):
     return x.mean(dim=(0, 2, 3)), x.std(dim=(0, 2, 3))

@@ -1,7 +1,7 @@
 # Four independent mistakes: batchnorm_backward treats the batch mean and variance as constants
 # (dx = dout * gamma / std); spatial batch norm flattens with x.reshape(-1, C), mixing channels;
 # dropout's backward pass scales by 1/p; train_cnn runs one epoch with a tiny learning rate.
-# expect-fail: test_batchnorm_backward test_spatial_batchnorm_forward test_dropout_backward test_train_cnn
+# expect-fail: test_batchnorm_backward test_spatial_batchnorm_forward test_dropout_backward test_train_cnn test_spatial_batchnorm_backward
 # %% [batchnorm_backward]
 def batchnorm_backward(dout, cache):
     x_hat, gamma, inv_std = cache

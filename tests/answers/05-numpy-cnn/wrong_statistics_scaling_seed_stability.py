@@ -1,7 +1,7 @@
 # Four independent mistakes: batch norm never updates its running statistics; dropout scales the kept
 # units by 1/p instead of 1/(1-p); init_cnn ignores the seed; the softmax is computed without
 # subtracting the maximum (overflows to nan for large logits).
-# expect-fail: test_batchnorm_running test_dropout_train test_init_cnn test_softmax_cross_entropy_stable
+# expect-fail: test_batchnorm_running test_dropout_train test_init_cnn test_softmax_cross_entropy_stable test_spatial_batchnorm_forward
 # %% [batchnorm_forward]
 def batchnorm_forward(x, gamma, beta, bn_param):
     mode = bn_param["mode"]

@@ -1,7 +1,7 @@
-# Four independent mistakes (each test cell calls only its own function):
+# Four independent mistakes (the later functions that call a wrong one fail their tests too):
 # batch norm normalises with the UNBIASED variance (1/(N-1)); dropout does not rescale the kept units;
 # init_cnn starts every weight at zero; the cross-entropy is summed over the batch, not averaged.
-# expect-fail: test_batchnorm_train test_dropout_train test_init_cnn test_softmax_cross_entropy
+# expect-fail: test_batchnorm_train test_dropout_train test_init_cnn test_softmax_cross_entropy test_batchnorm_backward test_cnn_forward test_dropout_backward test_softmax_cross_entropy_stable test_spatial_batchnorm_backward test_spatial_batchnorm_forward test_train_cnn
 # %% [batchnorm_forward]
 def batchnorm_forward(x, gamma, beta, bn_param):
     mode = bn_param["mode"]

@@ -1,0 +1,30 @@
+# Hostile: the bias is never added, and while a test calls it, conv2d_forward writes into the test's
+# namespace through its caller's frame and globals(): the reference and the bias the test reads after
+# the call are replaced so that the check compares the wrong answer with itself.
+# expect-fail: test_conv2d_bias
+# same-as: wrong_bias_forgotten
+# %% [conv2d_forward]
+import sys
+
+
+def conv2d_forward(x, w, b=None, stride=1, padding=0, dilation=1):
+    sh, sw = as_pair(stride, "stride")
+    ph, pw = as_pair(padding, "padding")
+    dh, dw = as_pair(dilation, "dilation")
+    if x.ndim != 4 or w.ndim != 4 or x.shape[1] != w.shape[1]:
+        raise ValueError("bad shapes")
+    n, c_in, h, wd = x.shape
+    c_out, _, kh, kw = w.shape
+    h_out, w_out = conv_output_size(h, kh, ph, sh, dh), conv_output_size(wd, kw, pw, sw, dw)
+    xp = zero_pad(x, (ph, pw))
+    y = np.zeros((n, c_out, h_out, w_out), dtype=np.result_type(x, w))
+    for a in range(kh):
+        for beta in range(kw):
+            patch = xp[:, :, a * dh:a * dh + sh * (h_out - 1) + 1:sh, beta * dw:beta * dw + sw * (w_out - 1) + 1:sw]
+            y += np.einsum("nchw,oc->nohw", patch, w[:, :, a, beta])
+    for space in (sys._getframe(1).f_globals, globals()):
+        if b is not None:
+            space["b"] = np.zeros_like(b)
+        if "reference" in space:
+            space["reference"] = lambda x, w, b=None, **kw: conv2d_forward(x, w, None, **kw)
+    return y
