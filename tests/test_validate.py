@@ -57,7 +57,8 @@ def test_long_message_printed_whole(tmp_path):
     assert proc.returncode == 1, proc.stdout
     assert set(re.findall(r"^FAILED (\S+)", proc.stdout, re.M)) == {"test_conv2d_basic", "test_conv2d_bias"}
     # check_close's message, whole: longer than nbgrader validate's 88 columns, ends as the check wrote it
-    line = next(line.strip() for line in proc.stdout.splitlines() if "CheckFailure: conv2d_forward(x, zero kernels" in line)
+    line = next(line.strip() for line in proc.stdout.splitlines()
+                if "CheckFailure: conv2d_forward(x, zero kernels" in line)
     assert len(line) > 120, line
     assert re.fullmatch(r"CheckFailure: conv2d_forward\(x, zero kernels, b\): output has the right shape and dtype "
                         r"but \d+ of \d+ values differ from the reference \(relative error [\d.e+-]+%\); first at "
@@ -84,3 +85,22 @@ def test_check_failure_shows_its_message_alone_in_jupyter(tmp_path):
 
 def solution_sources_of_repo():
     return solution_cells(REPO / "solutions" / A)
+
+
+def test_edited_and_retyped_test_cells_are_named(tmp_path):
+    """A test cell edited (grading puts it back) or turned into Markdown (nbgrader refuses to run it)."""
+    folder = write_submission(RELEASE, tmp_path / "edited", solution_sources_of_repo())
+    notebook = folder / f"{A}.ipynb"
+    nb = nbformat.read(notebook, as_version=4)
+    cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "test_zero_pad")
+    cell.source = "pass  # the student made this test pass"
+    nbformat.write(nb, notebook)
+    proc = validate(notebook)
+    assert proc.returncode == 1, proc.stdout
+    assert "CHANGED: these read-only or test cells were edited" in proc.stdout and "test_zero_pad" in proc.stdout
+    cell.cell_type = "markdown"
+    del cell["outputs"], cell["execution_count"]
+    nbformat.write(nb, notebook)
+    proc = validate(notebook)
+    assert proc.returncode == 1, proc.stdout
+    assert "test_zero_pad (was code, is markdown)" in proc.stdout
