@@ -6,7 +6,11 @@
 #   make test-slow - the slow tests only (each expensive step once: tests/steps.py)
 #   make lint      - ruff (configured in pyproject.toml)
 #   make lock      - regenerate requirements.lock from requirements.txt (needs the package index)
+# Students:
+#   make lab [NOTEBOOK=exercises/01-convolution/01-convolution.ipynb]  - JupyterLab with the student's tools only
+#   make validate NOTEBOOK=exercises/01-convolution/01-convolution.ipynb - run it as the grader will; failing tests
 # Instructors:
+#   make formgrader [PORT=8890]                    - nbgrader's formgrader, to grade written answers by hand
 #   make release                                   - regenerate exercises/ from solutions/
 #   make grade ASSIGNMENT=01-convolution SUBMISSIONS=path/to/submissions
 #   make samples ASSIGNMENT=01-convolution         - sample submissions in samples/ to try `make grade` on
@@ -25,9 +29,10 @@ BIN := $(abspath $(VENV))/bin
 export PATH := $(BIN):$(PATH)
 JOBS ?= 2
 
-.PHONY: book test test-fast test-slow lint lock release grade samples clean-grades clean-book help data bench bench-train bench-grade
+.PHONY: book test test-fast test-slow lint lock release grade samples clean-grades clean-book help data bench bench-train bench-grade \
+	validate lab formgrader
 help:
-	@sed -n '1,18p' Makefile
+	@sed -n '1,22p' Makefile
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -52,6 +57,19 @@ test-slow: $(VENV)/.installed
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
+
+# Students: JupyterLab with nbgrader's student-facing parts only (jupyter/student), and validation.
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
+lab: $(VENV)/.installed
+	JUPYTER_CONFIG_PATH=$(CURDIR)/jupyter/student $(BIN)/jupyter lab $(ALLOW_ROOT) $(NOTEBOOK)
+
+validate: $(VENV)/.installed
+	@test -n "$(NOTEBOOK)" || { echo "usage: make validate NOTEBOOK=exercises/01-convolution/01-convolution.ipynb"; exit 2; }
+	@$(PY) autograder/validate.py $(NOTEBOOK)
+
+# Instructors: the formgrader, started in autograder/ (where nbgrader_config.py is), on 127.0.0.1.
+formgrader: $(VENV)/.installed
+	$(PY) autograder/formgrader.py $(if $(PORT),--port $(PORT))
 
 release: $(VENV)/.installed
 	$(PY) autograder/course.py release $(ASSIGNMENTS)

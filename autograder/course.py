@@ -43,6 +43,8 @@ class StudentScore:
     auto_max: float            # points available on autograded tests
     manual_max: float          # points graded by hand (written answers), not in auto_*
     tests: list[TestResult] = field(default_factory=list)
+    manual_score: float = 0.0  # points given by hand so far
+    manual_pending: int = 0    # hand-graded cells nobody has graded yet
 
 
 class Course:
@@ -100,8 +102,10 @@ class Course:
         if submissions.is_file() and submissions.suffix == ".zip":
             raise FileNotFoundError(f"{submissions} is a zip archive: unzip the LMS's download into a folder "
                                     f"first (unzip '{submissions}' -d downloads) and grade that folder")
+        if submissions.is_file():
+            raise FileNotFoundError(f"{submissions} is a file, not a folder of submissions")
         if not submissions.is_dir():
-            raise FileNotFoundError(f"no submissions folder at {submissions}")
+            raise FileNotFoundError(f"there is no folder {submissions}")
         found = gather(submissions, assignment, self.source_notebooks(assignment))
         for warning in found.warnings:
             print(f"warning: {warning}", file=sys.stderr)
@@ -213,16 +217,20 @@ class Course:
         result: dict[str, StudentScore] = {}
         with Gradebook(self.db_url) as gb:
             for sub in gb.assignment_submissions(assignment):
-                tests, manual_max = [], 0.0
+                tests, manual_max, manual_score, pending = [], 0.0, 0.0, 0
                 for nb in sub.notebooks:
                     for g in nb.grades:
                         if g.cell_type == "code":
                             tests.append(TestResult(g.name, float(g.auto_score or 0.0), float(g.max_score)))
                         else:
                             manual_max += float(g.max_score)
+                            if g.manual_score is None and g.auto_score is None:
+                                pending += 1  # (an answer left as released has auto_score 0)
+                            else:
+                                manual_score += float(g.score)
                 result[sub.student.id] = StudentScore(
                     sub.student.id, sum(t.score for t in tests), sum(t.max_score for t in tests), manual_max,
-                    sorted(tests, key=lambda t: t.grade_id))
+                    sorted(tests, key=lambda t: t.grade_id), manual_score, pending)
         return result
 
     def autograded_notebook(self, assignment: str, student: str) -> Path:
@@ -263,9 +271,16 @@ def main(argv: list[str] | None = None) -> int:
         try:
             students, problems = course.collect(args.assignment, args.submissions)
         except FileNotFoundError as e:
-            parser.error(str(e))
+            print(f"Cannot grade {args.assignment}: {e}.\n\n{layouts(args.assignment)}", file=sys.stderr)
+            return 2
         if not students and not problems:
-            parser.error(f"no submissions for {args.assignment} in {args.submissions}")
+            entries = sorted(p.name for p in Path(args.submissions).iterdir())
+            held = (f"it holds {len(entries)} {'entry' if len(entries) == 1 else 'entries'}, none of them a "
+                    f"submission: {', '.join(entries[:5])}"
+                    f"{', ...' if len(entries) > 5 else ''}") if entries else "it is empty"
+            print(f"Cannot grade {args.assignment}: no submissions in {args.submissions} ({held}).\n\n"
+                  f"{layouts(args.assignment)}", file=sys.stderr)
+            return 2
         course.release([args.assignment])  # make sure the gradebook knows the assignment's tests
         problems.update(course.autograde(args.assignment, students, jobs=args.jobs, progress=True))
         for student, message in sorted(problems.items()):
@@ -277,7 +292,7 @@ def main(argv: list[str] | None = None) -> int:
         graded = len(students) - len(set(problems) & set(students))
         total = len(students) + len(set(problems) - set(students))
         print(f"graded {graded} of {total} submissions; grades: {out}; feedback: {course.autograder / 'feedback'}; "
-              f"report: {report}")
+              f"report: {report.with_suffix('.html')} (and {report.name})")
         scores = course.scores(args.assignment)
         earlier = sorted(set(scores) - set(students) - set(problems))
         if earlier:
@@ -289,6 +304,22 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "export":
         print(f"grades: {course.export()}")
     return 0
+
+
+def layouts(assignment: str) -> str:
+    """The layouts of a submissions folder that collect.py reads, with ASSIGNMENT's notebook as example."""
+    nb = f"{assignment}.ipynb"
+    rows = [(f"alice/{assignment}/{nb}", "nbgrader's submitted layout"),
+            (f"alice/{nb}", "one folder per student"),
+            ("alice.zip, alice_12345_attempt.zip", "one zip per student, the notebooks at any depth"),
+            ("alice.ipynb", "a loose notebook, if the assignment has one notebook"),
+            (f"doejane_12345_67890_{nb}", "Canvas (Download Submissions)"),
+            (f"Jane Doe_123456_assignsubmission_file_/{nb}", "Moodle (Download all submissions)"),
+            (f"Exercise 1_jdoe_attempt_2026-11-30-10-15-00_{nb}", "Blackboard (Assignment File Download)")]
+    width = max(len(r[0]) for r in rows)
+    return ("SUBMISSIONS is the folder an LMS download unpacks to (unzip submissions.zip -d downloads), "
+            "one entry per student, in any of these layouts (autograder/README.md, Submissions folder):\n"
+            + "\n".join(f"  {example:<{width}}  {what}" for example, what in rows))
 
 
 def _print_scores(scores: dict[str, StudentScore]) -> None:

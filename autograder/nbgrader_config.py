@@ -82,10 +82,13 @@ c.SandboxedExecute.output_notebook_kb = int(os.environ.get("CNN_GRADE_OUTPUT_NOT
 c.LimitOutput.max_lines = 1000
 c.LimitOutput.max_traceback = 100
 
-# Feedback shows which checks failed and their messages, not the hidden tests' code.
+# Feedback shows which checks failed and their messages, not the hidden tests' code; each test is named
+# by the first line of its docstring, and a written answer not graded yet says so (templates/cnn_feedback).
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
 from nbgrader.preprocessors import GetGrades  # noqa: E402
-from feedback import HideHiddenTests  # noqa: E402
+from feedback import FeedbackExporter, HideHiddenTests, NameTests  # noqa: E402
 
-if os.environ.get("CNN_FEEDBACK_SHOW_HIDDEN") != "1":
-    c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]
+_hide = [] if os.environ.get("CNN_FEEDBACK_SHOW_HIDDEN") == "1" else [HideHiddenTests]
+c.GenerateFeedback.preprocessors = [GetGrades, *_hide, NameTests, CSSHTMLHeaderPreprocessor]
+# Its own exporter class, so that the formgrader's HTMLExporter keeps nbgrader's templates.
+c.GenerateFeedback.exporter_class = FeedbackExporter

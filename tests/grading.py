@@ -30,6 +30,8 @@ def make_course(tmp: Path) -> Course:
     (tmp / "autograder").mkdir()
     for path in (REPO / "autograder").glob("*.py"):
         shutil.copy2(path, tmp / "autograder" / path.name)
+    shutil.copytree(REPO / "autograder" / "templates", tmp / "autograder" / "templates")
+    shutil.copytree(REPO / "jupyter", tmp / "jupyter")  # the student's and the instructor's Jupyter settings
     return Course(tmp)
 
 

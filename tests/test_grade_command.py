@@ -4,6 +4,8 @@ feedback without hidden tests, and a class report out; running it twice changes 
 from __future__ import annotations
 
 import csv
+import html
+import re
 import shutil
 import subprocess
 import sys
@@ -30,7 +32,11 @@ def _grade_twice(tmp):
     course = make_course(tmp / "course")
     course.release([A])
     # build the submissions as students hand them in, then move them out of nbgrader's folders
-    submit(course, A, "alice", solution_sources(course, A))
+    alice = submit(course, A, "alice", solution_sources(course, A)) / f"{A}.ipynb"
+    nb = nbformat.read(alice, as_version=4)  # alice also answers the written question (graded by hand)
+    (written,) = [c for c in nb.cells if c.cell_type == "markdown" and c.metadata.get("nbgrader", {}).get("grade")]
+    written.source = "Flipping the kernel turns the cross-correlation into a true convolution."
+    nbformat.write(nb, alice)
     submit(course, A, "bob", None)
     subs = tmp / "downloads"
     subs.mkdir()
@@ -99,10 +105,63 @@ def test_feedback_shows_failures_but_not_hidden_tests(graded):
     assert (course.autograder / "feedback" / "alice" / A / f"{A}.html").is_file()
 
 
+def test_feedback_names_tests_and_pending_written_answers(graded):
+    course, _, _ = graded
+    alice = (course.autograder / "feedback" / "alice" / A / f"{A}.html").read_text()
+    bob = (course.autograder / "feedback" / "bob" / A / f"{A}.html").read_text()
+    titles = {c.metadata.nbgrader["grade_id"]: c.source.split('"""')[1].splitlines()[0]
+              for c in nbformat.read(course.root / "exercises" / A / f"{A}.ipynb", as_version=4).cells
+              if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")}
+    for grade_id, title in titles.items():
+        named = f"<code>{grade_id}</code>: {html.escape(title, quote=False)}"
+        assert named in alice and named in bob, named
+    assert "written answer: not graded yet (2.0 points)" in alice
+    assert "written answers worth 2.0 points are not graded yet" in alice
+    assert "no answer written: Score: 0 / 2.0" in bob and "not graded yet" not in bob
+    assert "white-space: pre-wrap" in alice  # long messages wrap
+
+
 def test_class_report(graded):
     course, out, _ = graded
     report_dir = course.autograder / "reports" / A
     text = (report_dir / "report.md").read_text()
     assert (report_dir / "scores.png").stat().st_size > 1000
-    assert "| test_conv2d_bias | 1 / 2 | 50% |" in text
-    assert "NotImplementedError" in text and "carol" in text
+    assert ("| test_conv2d_bias | conv2d_forward adds one bias per output channel to every position; b=None means "
+            "no bias. | 1 / 2 | 50% |") in text
+    # autograded and hand-graded points apart; grades.csv's max_score is their sum
+    # (carol and dave, not graded, count as 0)
+    assert "| autograded (the code tests) | 23 | mean 5.75, median 0; full marks: 1 of 4 |" in text
+    assert "| graded by hand (written answers, in the formgrader) | 2 |" in text
+    assert "| total (grades.csv's max_score) | 25 |" in text
+    rows = {r["student_id"]: r for r in csv.DictReader((course.autograder / "grades.csv").open())}
+    assert float(rows["alice"]["max_score"]) == 25.0
+    assert "| alice | 23 | not graded yet | 23 |" in text and "| bob | 0 | 0 | 0 |" in text
+    # bob's seven NotImplementedErrors are one message, its tests listed
+    (row,) = [line for line in text.splitlines() if line.startswith("| NotImplementedError")]
+    assert row.count("test_") == 7 and row.endswith("| 1 |"), row
+    assert "carol" in text and "## Not graded" in text
+
+
+def test_class_report_in_chromium(graded, tmp_path):
+    """report.html opened in headless Chromium: the tables, the histogram loaded, a screenshot of it."""
+    course, _, _ = graded
+    report_dir = course.autograder / "reports" / A
+    page = (report_dir / "report.html").read_text()
+    # a copy that records, once loaded, each image's width (0: not loaded) in the DOM Chromium dumps
+    probe = report_dir / "probe.html"
+    probe.write_text(page.replace("</body>", '<script>addEventListener("load", () => document.body.dataset.images'
+                                  ' = [...document.images].map(i => i.complete && i.naturalWidth).join(","))'
+                                  "</script></body>"))
+    chromium = ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"]
+    try:
+        dom = subprocess.run([*chromium, "--virtual-time-budget=5000", "--dump-dom", probe.as_uri()],
+                             capture_output=True, text=True, timeout=120).stdout
+        shot = tmp_path / "report.png"
+        subprocess.run([*chromium, "--window-size=1200,2000", f"--screenshot={shot}",
+                        (report_dir / "report.html").as_uri()], capture_output=True, text=True, timeout=120)
+    finally:
+        probe.unlink()
+    assert 'data-images="700"' in dom, re.search(r"<body[^>]*>", dom)
+    assert dom.count("<table>") == 4 and "<td>test_conv2d_bias</td>" in dom
+    assert "<h2>Most common failure messages</h2>" in dom and "<strong>carol</strong>" in dom
+    assert shot.stat().st_size > 20_000

@@ -55,6 +55,10 @@ __all__ = [
 class CheckFailure(AssertionError):
     """A graded check failed; the message is written for the student."""
 
+    def _render_traceback_(self) -> list[str]:
+        """IPython and Jupyter show the message alone, not the frames of this module."""
+        return [f"\x1b[0;31m{type(self).__name__}\x1b[0m: {self}"]
+
 
 def _fail(name: str, message: str, hint: str | None = None) -> None:
     text = f"{name}: {message}"
