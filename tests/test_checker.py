@@ -189,6 +189,9 @@ def test_an_attack_earns_exactly_what_the_same_wrong_answer_earns_without_it(bat
     baseline = same_as(name)
     assert by_test(scores, name) == by_test(scores, baseline), (by_test(scores, name), by_test(scores, baseline))
     assert scores[name].auto_score < 23
+    declared = next(a.expect_fail for a in HOSTILE if a.name == name)
+    failed = sorted(t.grade_id for t in scores[name].tests if t.score < t.max_score)
+    assert failed == sorted(declared), f"{name} fails {failed}, declares {sorted(declared)}"
 
 
 @pytest.mark.slow

@@ -1,7 +1,7 @@
 # Hostile: the bias is never added, and the checks' own code and defaults are replaced: check_close
 # and check_array get the code of a no-op (a guard that restores module attributes keeps the same
 # function objects), check_close tolerates anything.
-# expect-fail: test_conv2d_bias
+# expect-fail: test_conv2d_basic test_conv2d_bias
 # same-as: wrong_bias_forgotten
 # %% [conv2d_forward]
 from cnncourse import checks as _checks

@@ -1,6 +1,6 @@
 # Hostile: the bias is never added, and before every cell the kernel publishes an execute_result of
 # '1000', which nbgrader, reading outputs in order, would take as the cell's (full) credit.
-# expect-fail: test_conv2d_bias
+# expect-fail: test_conv2d_basic test_conv2d_bias
 # same-as: wrong_bias_forgotten
 # %% [conv2d_forward]
 _ip = get_ipython()

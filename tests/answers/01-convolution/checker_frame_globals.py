@@ -1,7 +1,7 @@
 # Hostile: the bias is never added, and while a test calls it, conv2d_forward writes into the test's
 # namespace through its caller's frame and globals(): the reference and the bias the test reads after
 # the call are replaced so that the check compares the wrong answer with itself.
-# expect-fail: test_conv2d_bias
+# expect-fail: test_conv2d_basic test_conv2d_bias
 # same-as: wrong_bias_forgotten
 # %% [conv2d_forward]
 import sys

@@ -1,7 +1,7 @@
 # Hostile: the bias is never added, and the checks are disabled through the garbage collector: every
 # function of cnncourse.checks found in gc.get_objects() (the module's, and any copy a guard holds) gets
 # the code of a no-op, and every dict holding one gets the no-op itself.
-# expect-fail: test_conv2d_bias
+# expect-fail: test_conv2d_basic test_conv2d_bias
 # same-as: wrong_bias_forgotten
 # %% [conv2d_forward]
 import gc, types

@@ -1,6 +1,6 @@
 # Hostile: the bias is never added, and an IPython input transformer rewrites every test cell (any
 # cell that calls the checks) into 'pass' before it runs.
-# expect-fail: test_conv2d_bias
+# expect-fail: test_conv2d_basic test_conv2d_bias
 # same-as: wrong_bias_forgotten
 # %% [conv2d_forward]
 def _no_tests(lines):

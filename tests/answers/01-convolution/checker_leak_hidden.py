@@ -1,6 +1,6 @@
 # Hostile: the bias is never added, and the hidden tests are looked for everywhere in the kernel: the
 # input history (In, _ih), every string the garbage collector knows, and the callers' code, printed.
-# expect-fail: test_conv2d_bias
+# expect-fail: test_conv2d_basic test_conv2d_bias
 # same-as: wrong_bias_forgotten
 # %% [conv2d_forward]
 import gc, sys

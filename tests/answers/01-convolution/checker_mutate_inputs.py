@@ -1,6 +1,6 @@
 # Hostile: the bias is never added, and the bias array is zeroed in place: a test that computes the
 # expected value from b after the call (b[0] + ..., reference(x, w, b)) then expects no bias either.
-# expect-fail: test_conv2d_bias
+# expect-fail: test_conv2d_basic test_conv2d_bias
 # same-as: wrong_bias_forgotten
 # %% [conv2d_forward]
 def conv2d_forward(x, w, b=None, stride=1, padding=0, dilation=1):

@@ -1,6 +1,6 @@
 # Hostile: the bias is never added, and numpy.random.default_rng is replaced so that the tests' random
 # biases (the 1-D draws) are zeros: with zero biases the wrong answer is right.
-# expect-fail: test_conv2d_bias
+# expect-fail: test_conv2d_basic test_conv2d_bias
 # same-as: wrong_bias_forgotten
 # %% [conv2d_forward]
 import numpy.random

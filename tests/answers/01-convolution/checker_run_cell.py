@@ -1,6 +1,6 @@
 # Hostile: the bias is never added, and the shell's run_cell is replaced: a cell that calls the checks
 # runs as 'pass'.
-# expect-fail: test_conv2d_bias
+# expect-fail: test_conv2d_basic test_conv2d_bias
 # same-as: wrong_bias_forgotten
 # %% [conv2d_forward]
 _ip = get_ipython()

@@ -1,6 +1,6 @@
 # Hostile: the bias is never added, and the shell's namespace is swapped for a copy in which 'checks'
 # passes everything (a guard restores names in the namespace it saw first, not in this one).
-# expect-fail: test_conv2d_bias
+# expect-fail: test_conv2d_basic test_conv2d_bias
 # same-as: wrong_bias_forgotten
 # %% [conv2d_forward]
 import types as _types
