@@ -2,7 +2,7 @@
 #   make book   - create (or reuse) .venv, install requirements.lock, build the book
 #   make test   - lint, then the fast tests, then the slow ones (the book build, nbgrader grading)
 # Developers:
-#   make test-fast - everything but the slow grading and book tests (about a minute)
+#   make test-fast - everything but the slow grading and book tests (under two minutes)
 #   make test-slow - the slow tests only (each expensive step once: tests/steps.py)
 #   make lint      - ruff (configured in pyproject.toml)
 #   make lock      - regenerate requirements.lock from requirements.txt (needs the package index)
