@@ -12,6 +12,11 @@ Everything happens in a temporary copy of the course; the repository is not touc
 Prints submissions per minute for each number of jobs and the speed-up over one job. Goal: at least
 1.8x with two jobs on two cores (each job is one nbgrader process and one kernel). One submission is
 graded first, untimed, so that neither timed run pays for cold caches.
+
+Each nbgrader command runs in a process of its own, forked from a server that imported nbgrader and
+PyTorch once (autograder/runner.py). ``--launch subprocess forkserver`` also grades the same
+submissions the old way (``python -m nbgrader`` per submission: ``CNN_GRADE_SUBPROCESS=1``), in turn
+with the new one, and prints the ratio of the two measured side by side.
 """
 
 from __future__ import annotations
@@ -59,10 +64,19 @@ def submissions(course: Course, assignment: str, count: int) -> list[str]:
     return students
 
 
-def timed_grading(course: Course, assignment: str, students: list[str], jobs: int) -> float:
-    start = time.perf_counter()
-    failures = course.autograde(assignment, students, jobs=jobs)
-    elapsed = time.perf_counter() - start
+def timed_grading(course: Course, assignment: str, students: list[str], jobs: int,
+                  launch: str = "forkserver") -> float:
+    old = os.environ.pop("CNN_GRADE_SUBPROCESS", None)
+    if launch == "subprocess":
+        os.environ["CNN_GRADE_SUBPROCESS"] = "1"
+    try:
+        start = time.perf_counter()
+        failures = course.autograde(assignment, students, jobs=jobs)
+        elapsed = time.perf_counter() - start
+    finally:
+        os.environ.pop("CNN_GRADE_SUBPROCESS", None)
+        if old is not None:
+            os.environ["CNN_GRADE_SUBPROCESS"] = old
     if failures:
         raise RuntimeError(f"grading failed with --jobs {jobs}: {failures}")
     return elapsed
@@ -73,6 +87,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--assignment", default="01-convolution")
     parser.add_argument("--submissions", type=int, default=20, help="how many submissions each run grades")
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2], help="the numbers of jobs to compare")
+    parser.add_argument("--launch", nargs="+", choices=["forkserver", "subprocess"], default=["forkserver"],
+                        help="how each nbgrader command starts (runner.py); several: compared side by side")
     parser.add_argument("--quick", action="store_true", help="4 submissions: checks that it runs, not the speed")
     args = parser.parse_args(argv)
     count = 4 if args.quick else args.submissions
@@ -87,17 +103,26 @@ def main(argv: list[str] | None = None) -> int:
         course.autograde(args.assignment, students[:1], jobs=1)
         print(f"warm-up: 1 submission in {time.perf_counter() - warm:.1f} s (not timed)")
         rates = {}
+        launches = list(dict.fromkeys(args.launch))
         for jobs in jobs_list:
-            elapsed = timed_grading(course, args.assignment, students, jobs)
-            rates[jobs] = count / (elapsed / 60)
-            print(f"jobs {jobs}: {count} submissions in {elapsed:.1f} s: {rates[jobs]:.2f} submissions/minute")
+            for launch in launches:
+                elapsed = timed_grading(course, args.assignment, students, jobs, launch)
+                rates[jobs, launch] = count / (elapsed / 60)
+                print(f"jobs {jobs}, {launch}: {count} submissions in {elapsed:.1f} s: "
+                      f"{rates[jobs, launch]:.2f} submissions/minute")
         scores = course.scores(args.assignment)
         print("scores: " + ", ".join(f"{s}: {scores[s].auto_score:g}/{scores[s].auto_max:g}" for s in students))
     base = min(jobs_list)
-    for jobs in jobs_list:
-        if jobs != base:
-            print(f"speed-up jobs {jobs} / jobs {base}: {rates[jobs] / rates[base]:.2f}x"
-                  + (" (goal: at least 1.8x on 2 cores)" if (base, jobs) == (1, 2) else ""))
+    for launch in launches:
+        for jobs in jobs_list:
+            if jobs != base:
+                print(f"speed-up jobs {jobs} / jobs {base} ({launch}): "
+                      f"{rates[jobs, launch] / rates[base, launch]:.2f}x"
+                      + (" (goal: at least 1.8x on 2 cores)" if (base, jobs) == (1, 2) else ""))
+    if len(launches) == 2:
+        for jobs in jobs_list:
+            print(f"forkserver / subprocess, jobs {jobs}: "
+                  f"{rates[jobs, 'forkserver'] / rates[jobs, 'subprocess']:.2f}x the submissions per minute")
     return 0
 
 

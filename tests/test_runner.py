@@ -1,0 +1,77 @@
+"""autograder/runner.py: each nbgrader command in a process of its own, forked from a server that imported
+nbgrader once; exactly the folder and environment it is given; a crash ends only that command."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+
+from grading import REPO
+
+sys.path.insert(0, str(REPO / "autograder"))
+import runner  # noqa: E402
+
+
+def report(args):
+    """In the child: where it runs and what it has."""
+    import json
+
+    print(json.dumps({"pid": os.getpid(), "ppid": os.getppid(), "cwd": os.getcwd(), "env": dict(os.environ),
+                      "nbgrader_preloaded": "nbgrader.apps.nbgraderapp" in sys.modules,
+                      "course_modules": sorted(m for m in ("checker", "sandbox", "guard") if m in sys.modules),
+                      "args": args}))
+    print("to stderr", file=sys.stderr)
+    return int(args[0])
+
+
+def die(args):
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def leave_state(args):
+    sys.modules["runner_test_state"] = object()  # would leak into the next command if processes were reused
+    return 0
+
+
+def see_state(args):
+    return 3 if "runner_test_state" in sys.modules else 0
+
+
+def test_a_command_runs_in_its_own_process_with_exactly_its_folder_and_environment(tmp_path):
+    import json
+
+    env = {"PATH": os.environ["PATH"], "ONLY_THIS": "1"}
+    first = runner.call(report, ["0"], tmp_path, env)
+    second = runner.call(report, ["5"], tmp_path, env)
+    assert first.returncode == 0 and second.returncode == 5
+    a, b = (json.loads(p.stdout.splitlines()[0]) for p in (first, second))
+    assert "to stderr" in first.stdout  # stdout and stderr together, as nbgrader's log is read
+    assert a["pid"] != b["pid"] and a["pid"] != os.getpid()
+    assert a["ppid"] == b["ppid"] != os.getpid()  # both forked by the server, not by this process
+    assert a["cwd"] == str(tmp_path) and a["env"] == env and a["args"] == ["0"]
+    assert a["nbgrader_preloaded"], "the server should have imported nbgrader once"
+    assert a["course_modules"] == [], "the course's own modules must come from each course's folder"
+
+
+def test_a_killed_command_reports_its_signal_and_the_next_one_runs(tmp_path):
+    env = {"PATH": os.environ["PATH"]}
+    dead = runner.call(die, [], tmp_path, env)
+    assert dead.returncode == -signal.SIGKILL and "killed by signal 9" in dead.stdout
+    assert runner.call(report, ["0"], tmp_path, env).returncode == 0
+
+
+def test_no_state_passes_from_one_command_to_the_next(tmp_path):
+    env = {"PATH": os.environ["PATH"]}
+    assert runner.call(leave_state, [], tmp_path, env).returncode == 0
+    assert runner.call(see_state, [], tmp_path, env).returncode == 0
+
+
+def test_nbgrader_runs_through_the_runner(tmp_path):
+    """nbgrader itself, as Course.nbgrader calls it (its speed-up is measured by benchmarks/grade_speed.py)."""
+    env = {**os.environ, "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"]}
+    forked = runner.run(["--version"], tmp_path, env)
+    assert forked.returncode == 0 and "nbgrader version" in forked.stdout
+    assert forked.args == ["nbgrader", "--version"]
+    failed = runner.run(["autograde", "no-such-assignment"], tmp_path, env)
+    assert failed.returncode != 0 and "no-such-assignment" in failed.stdout
