@@ -138,12 +138,13 @@ def similar_pairs(submissions: dict[str, dict[str, str]], release: dict[str, str
         for i, j, n in zip(shared.row + start, shared.col, shared.data, strict=True):
             if i < j and n >= PREFILTER * threshold * min(sizes[i], sizes[j]):
                 candidates.append((i, j))
+    order = {cell: n for n, cell in enumerate(release)}  # the cells in the notebook's order
     pairs = []
     for i, j in candidates:
         a, b = students[i], students[j]
         over_a = over_b = cover_a = cover_b = 0.0
         cells = []
-        for cell in sorted(set(prints[a]) | set(prints[b])):
+        for cell in sorted(set(prints[a]) | set(prints[b]), key=lambda c: (order.get(c, len(order)), c)):
             fa, fb = prints[a].get(cell), prints[b].get(cell)
             cover_a += fa.token_coverage if fa else 0
             cover_b += fb.token_coverage if fb else 0
