@@ -73,7 +73,7 @@ def check_gradebook(url: str) -> str | None:
             return None
     except ModuleNotFoundError as e:
         return (f"cannot open the gradebook {safe_url(url)}: its database driver {e.name!r} is not installed "
-                f"(requirements.txt has psycopg2-binary for postgresql://)")
+                f"(requirements.txt has psycopg for postgresql://)")
     except Exception as e:  # noqa: BLE001 - any failure to connect becomes the one line to act on
         first = (str(e).strip().splitlines() or [type(e).__name__])[0]
         return f"cannot open the gradebook {safe_url(url)}: {first}"
