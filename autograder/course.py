@@ -232,9 +232,9 @@ class Course:
         an import does not overwrite a grade entered in the LMS by hand.
         """
         path = Path(path) if path else self.autograder / "grades.csv"
-        assignments, students, rows = self._grade_rows()
+        assignments, students, rows, submitted = self._grade_rows()
         _write_csv(path, [self.EXPORT_COLUMNS] + [["" if v is None else str(v) for v in row] for row in rows])
-        score = {(r[0], r[3]): r[9] for r in rows if r[2] is not None}  # (assignment, student) -> score
+        score = {(r[0], r[3]): r[9] for r in rows if (r[0], r[3]) in submitted}  # (assignment, student) -> score
         canvas_ids = canvas_ids or {}
         names = [a for a, _ in assignments]
         header = self.CANVAS_COLUMNS + [f"{a} ({canvas_ids[a]})" if a in canvas_ids else a for a in names]
@@ -251,12 +251,12 @@ class Course:
         _write_csv(path.with_name("grades-by-student.csv"), by_student)
         return path
 
-    def _grade_rows(self) -> tuple[list[tuple[str, float]], list[tuple[str, str, str]], list[list]]:
-        """(assignment, max_score) for each assignment, (id, last name, first name) for each student, and
-        the rows of grades.csv (timestamp None for a missing submission), from the gradebook."""
+    def _grade_rows(self) -> tuple[list[tuple[str, float]], list[tuple[str, str, str]], list[list], set]:
+        """(assignment, max_score) for each assignment, (id, last name, first name) for each student, the
+        rows of grades.csv, and the (assignment, student) pairs that have a submission, from the gradebook."""
         from nbgrader.api import Gradebook, MissingEntry
 
-        rows = []
+        rows, submitted = [], set()
         with Gradebook(self.db_url) as gb:
             assignments = [(a.name, float(a.max_score)) for a in gb.assignments]
             students = [(s.id, s.last_name or "", s.first_name or "") for s in gb.students]
@@ -268,10 +268,11 @@ class Course:
                         timestamp, raw, penalty, score = None, 0.0, 0.0, 0.0
                     else:
                         timestamp, raw, penalty = sub.timestamp, sub.score, sub.late_submission_penalty
+                        submitted.add((assignment.name, student.id))
                         score = max(0.0, sub.score - penalty)
                     rows.append([assignment.name, assignment.duedate, timestamp, student.id, student.last_name,
                                  student.first_name, student.email, raw, penalty, score, assignment.max_score])
-        return assignments, students, rows
+        return assignments, students, rows, submitted
 
     # -- reading the gradebook -------------------------------------------------------------------
     def scores(self, assignment: str) -> dict[str, StudentScore]:
@@ -351,6 +352,8 @@ def main(argv: list[str] | None = None) -> int:
         if not name or not canvas_id.strip().isdigit():
             parser.error(f"--canvas-id {item!r}: write ASSIGNMENT=ID, the id being Canvas's number of the assignment")
         canvas_ids[name] = canvas_id.strip()
+    # a new gradebook is stamped by running `alembic`: this environment's, also when not run through make
+    os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
     if args.gradebook:  # for this process and every nbgrader it starts (nbgrader_config.py reads it)
         os.environ["GRADEBOOK"] = args.gradebook
 
