@@ -8,7 +8,8 @@ Usage (from the repository root; `make release` and `make grade` call these):
     python autograder/course.py release [ASSIGNMENT ...]
     python autograder/course.py grade ASSIGNMENT SUBMISSIONS_DIR
     python autograder/course.py scores ASSIGNMENT
-    python autograder/course.py export          # autograder/grades.csv from the gradebook
+    python autograder/course.py export          # grades.csv, grades-canvas.csv, grades-by-student.csv
+    python autograder/course.py --gradebook postgresql://grader@dbhost/cnn grade ...   # (or GRADEBOOK=URL)
 
 SUBMISSIONS_DIR is a folder as an LMS download unpacks: one folder, zip archive or notebook per student,
 or the naming of Canvas, Moodle and Blackboard downloads (collect.py; autograder/README.md).
