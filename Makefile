@@ -12,7 +12,8 @@
 # Instructors:
 #   make formgrader [PORT=8890]                    - nbgrader's formgrader, to grade written answers by hand
 #   make release                                   - regenerate exercises/ from solutions/
-#   make grade ASSIGNMENT=01-convolution SUBMISSIONS=path/to/submissions
+#   make grade ASSIGNMENT=01-convolution SUBMISSIONS=path/to/submissions [GRADEBOOK=postgresql://...]
+#                                                  [CANVAS_IDS="01-convolution=4711 ..."]
 #   make samples ASSIGNMENT=01-convolution         - sample submissions in samples/ to try `make grade` on
 #   make clean-grades [YES=1]                      - remove all grading results (asks unless YES=1)
 # Data and speed:
@@ -32,7 +33,7 @@ JOBS ?= 2
 .PHONY: book test test-fast test-slow lint lock release grade samples clean-grades clean-book help data bench bench-train bench-grade \
 	validate lab formgrader
 help:
-	@sed -n '1,22p' Makefile
+	@sed -n '1,23p' Makefile
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -76,7 +77,7 @@ release: $(VENV)/.installed
 
 grade: $(VENV)/.installed
 	@test -n "$(ASSIGNMENT)" -a -n "$(SUBMISSIONS)" || { echo "usage: make grade ASSIGNMENT=01-convolution SUBMISSIONS=folder"; exit 2; }
-	$(PY) autograder/course.py grade $(ASSIGNMENT) $(SUBMISSIONS) --jobs $(JOBS)
+	$(PY) autograder/course.py grade $(ASSIGNMENT) $(SUBMISSIONS) --jobs $(JOBS) $(foreach id,$(CANVAS_IDS),--canvas-id $(id))
 
 SAMPLES ?= samples
 samples: $(VENV)/.installed
@@ -91,13 +92,15 @@ bench-grade: $(VENV)/.installed
 
 # Everything grading wrote, so that a trial run (make samples) does not mix with a real class.
 GRADES_FILES := autograder/submitted autograder/autograded autograder/feedback autograder/reports \
-	autograder/gradebook.db autograder/grades.csv
+	autograder/gradebook.db autograder/grades.csv autograder/grades-canvas.csv autograder/grades-by-student.csv
+# A gradebook on a database server (GRADEBOOK=postgresql://...) is not removed: drop its database there.
 clean-grades:
 	@if [ "$(YES)" != 1 ]; then \
 		read -r -p "Remove $(GRADES_FILES)? [y/N] " answer || answer=; \
 		case "$$answer" in y|Y|yes) ;; *) echo "nothing removed"; exit 1;; esac; \
 	fi
 	rm -rf $(GRADES_FILES)
+	@if [ -n "$$GRADEBOOK" ]; then echo "note: the gradebook at GRADEBOOK is kept: drop that database to start afresh"; fi
 
 clean-book:
 	rm -rf book/_build

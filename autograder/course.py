@@ -8,7 +8,8 @@ Usage (from the repository root; `make release` and `make grade` call these):
     python autograder/course.py release [ASSIGNMENT ...]
     python autograder/course.py grade ASSIGNMENT SUBMISSIONS_DIR
     python autograder/course.py scores ASSIGNMENT
-    python autograder/course.py export          # autograder/grades.csv from the gradebook
+    python autograder/course.py export          # grades.csv, grades-canvas.csv, grades-by-student.csv
+    python autograder/course.py --gradebook postgresql://grader@dbhost/cnn grade ...   # (or GRADEBOOK=URL)
 
 SUBMISSIONS_DIR is a folder as an LMS download unpacks: one folder, zip archive or notebook per student,
 or the naming of Canvas, Moodle and Blackboard downloads (collect.py; autograder/README.md).
@@ -47,13 +48,45 @@ class StudentScore:
     manual_pending: int = 0    # hand-graded cells nobody has graded yet
 
 
+def gradebook_url(autograder: Path) -> str:
+    """The gradebook's SQLAlchemy URL: the environment variable GRADEBOOK (postgresql://USER@HOST/DB, or
+    any URL SQLAlchemy reads), else AUTOGRADER/gradebook.db (SQLite). nbgrader_config.py reads the same
+    variable, so that the nbgrader commands this module runs, and the formgrader, use the same database."""
+    return os.environ.get("GRADEBOOK") or "sqlite:///" + str(Path(autograder) / "gradebook.db")
+
+
+def safe_url(url: str) -> str:
+    """URL with its password hidden (to print it)."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - not a URL SQLAlchemy reads: say so with the scheme only
+        return url.split(":", 1)[0] + ":..."
+
+
+def check_gradebook(url: str) -> str | None:
+    """None if the gradebook at URL can be opened (created when new), else a sentence saying why not."""
+    from nbgrader.api import Gradebook
+
+    try:
+        with Gradebook(url):
+            return None
+    except ModuleNotFoundError as e:
+        return (f"cannot open the gradebook {safe_url(url)}: its database driver {e.name!r} is not installed "
+                f"(requirements.txt has psycopg for postgresql://)")
+    except Exception as e:  # noqa: BLE001 - any failure to connect becomes the one line to act on
+        first = (str(e).strip().splitlines() or [type(e).__name__])[0]
+        return f"cannot open the gradebook {safe_url(url)}: {first}"
+
+
 class Course:
     """A course folder: ROOT/solutions, ROOT/exercises, ROOT/autograder (this folder's files)."""
 
     def __init__(self, root: Path | str):
         self.root = Path(root).resolve()
         self.autograder = self.root / "autograder"
-        self.db_url = "sqlite:///" + str(self.autograder / "gradebook.db")
+        self.db_url = gradebook_url(self.autograder)
         self.collected: dict[str, list[str]] = {}  # student -> files of the last collect()
 
     # -- running nbgrader ------------------------------------------------------------------------
@@ -184,36 +217,68 @@ class Course:
 
     EXPORT_COLUMNS = ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",
                       "raw_score", "late_submission_penalty", "score", "max_score"]
+    CANVAS_COLUMNS = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
 
-    def export(self, path: Path | str | None = None) -> Path:
-        """grades.csv: the rows and columns of ``nbgrader export`` (nbgrader 0.9's CsvExportPlugin, one
-        row per assignment and student, 0 for a missing submission), written with ``csv.writer``:
-        nbgrader's exporter joins the fields with commas unquoted, so a comma, quote or newline in a
-        name would shift columns or forge rows."""
+    def export(self, path: Path | str | None = None, canvas_ids: dict[str, str] | None = None) -> Path:
+        """Write the grades from the gradebook, each file with ``csv.writer`` (a comma, quote or newline
+        in an id or a name stays inside its field), and return the path of grades.csv:
+
+        - grades.csv: the rows and columns of ``nbgrader export`` (nbgrader 0.9's CsvExportPlugin, one
+          row per assignment and student, 0 for a missing submission); nbgrader's exporter joins the
+          fields with commas unquoted, so a comma in a name would shift columns or forge rows.
+        - grades-canvas.csv beside it: Canvas's gradebook import. Columns Student, ID, SIS User ID, SIS
+          Login ID, Section, then one per assignment, ``NAME (CANVAS_ID)`` where ``canvas_ids`` maps the
+          assignment to its Canvas assignment id (else ``NAME``: Canvas then creates a new assignment);
+          the second row is ``Points Possible``. A student id of digits only is a Canvas user id (what
+          collect.py reads from a Canvas download) and goes in ID; any other id goes in SIS Login ID.
+        - grades-by-student.csv beside it: one row per student id, one column per assignment (the
+          score), and the total.
+
+        In the last two, a student without a submission of an assignment has an empty cell (not 0), so
+        an import does not overwrite a grade entered in the LMS by hand.
+        """
+        path = Path(path) if path else self.autograder / "grades.csv"
+        assignments, students, rows, submitted = self._grade_rows()
+        _write_csv(path, [self.EXPORT_COLUMNS] + [["" if v is None else str(v) for v in row] for row in rows])
+        score = {(r[0], r[3]): r[9] for r in rows if (r[0], r[3]) in submitted}  # (assignment, student) -> score
+        canvas_ids = canvas_ids or {}
+        names = [a for a, _ in assignments]
+        header = self.CANVAS_COLUMNS + [f"{a} ({canvas_ids[a]})" if a in canvas_ids else a for a in names]
+        canvas = [header, ["Points Possible", "", "", "", ""] + [_number(m) for _, m in assignments]]
+        by_student = [["student_id", *names, "total"]]
+        for student_id, last, first in students:
+            cells = [_number(score[a, student_id]) if (a, student_id) in score else "" for a in names]
+            name = ", ".join(n for n in (last, first) if n) or student_id
+            numeric = student_id.isascii() and student_id.isdigit()
+            canvas.append([name, student_id if numeric else "", "", "" if numeric else student_id, "", *cells])
+            total = sum(score.get((a, student_id), 0.0) for a in names)
+            by_student.append([student_id, *cells, _number(total)])
+        _write_csv(path.with_name("grades-canvas.csv"), canvas)
+        _write_csv(path.with_name("grades-by-student.csv"), by_student)
+        return path
+
+    def _grade_rows(self) -> tuple[list[tuple[str, float]], list[tuple[str, str, str]], list[list], set]:
+        """(assignment, max_score) for each assignment, (id, last name, first name) for each student, the
+        rows of grades.csv, and the (assignment, student) pairs that have a submission, from the gradebook."""
         from nbgrader.api import Gradebook, MissingEntry
 
-        path = Path(path) if path else self.autograder / "grades.csv"
-        rows = []
+        rows, submitted = [], set()
         with Gradebook(self.db_url) as gb:
+            assignments = [(a.name, float(a.max_score)) for a in gb.assignments]
+            students = [(s.id, s.last_name or "", s.first_name or "") for s in gb.students]
             for assignment in gb.assignments:
                 for student in gb.students:
                     try:
                         sub = gb.find_submission(assignment.name, student.id)
                     except MissingEntry:
-                        timestamp, raw, penalty, score = "", 0.0, 0.0, 0.0
+                        timestamp, raw, penalty, score = None, 0.0, 0.0, 0.0
                     else:
                         timestamp, raw, penalty = sub.timestamp, sub.score, sub.late_submission_penalty
+                        submitted.add((assignment.name, student.id))
                         score = max(0.0, sub.score - penalty)
-                    row = [assignment.name, assignment.duedate, timestamp, student.id, student.last_name,
-                           student.first_name, student.email, raw, penalty, score, assignment.max_score]
-                    rows.append(["" if v is None else str(v) for v in row])
-        tmp = path.with_name(path.name + ".tmp")
-        with open(tmp, "w", newline="", encoding="utf-8") as fh:
-            writer = csv.writer(fh, lineterminator="\n")
-            writer.writerow(self.EXPORT_COLUMNS)
-            writer.writerows(rows)
-        os.replace(tmp, path)
-        return path
+                    rows.append([assignment.name, assignment.duedate, timestamp, student.id, student.last_name,
+                                 student.first_name, student.email, raw, penalty, score, assignment.max_score])
+        return assignments, students, rows, submitted
 
     # -- reading the gradebook -------------------------------------------------------------------
     def scores(self, assignment: str) -> dict[str, StudentScore]:
@@ -245,6 +310,20 @@ class Course:
         return found[0]
 
 
+def _number(x: float) -> str:
+    """Points as the LMS reads them: 23.0 -> '23', 22.5 -> '22.5'."""
+    x = float(x)
+    return str(int(x)) if x.is_integer() else repr(round(x, 6))
+
+
+def _write_csv(path: Path, rows: list[list]) -> None:
+    """ROWS into PATH with csv.writer, atomically (a reader never sees half a file)."""
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(rows)
+    os.replace(tmp, path)
+
+
 def _nbgrader_errors(log: str) -> str:
     """The lines of an nbgrader log that say what went wrong (for a student's failed submission)."""
     lines = [line.strip() for line in log.splitlines() if "ERROR" in line or "Error" in line]
@@ -254,6 +333,9 @@ def _nbgrader_errors(log: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--root", default=str(HERE.parent), help="course root (default: the repository)")
+    parser.add_argument("--gradebook", metavar="URL", default=None,
+                        help="the gradebook's database URL, e.g. postgresql://grader@dbhost/cnn (default: the "
+                             "environment variable GRADEBOOK, else SQLite in autograder/gradebook.db)")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("release", help="regenerate exercises/ from solutions/")
     p.add_argument("assignments", nargs="*")
@@ -261,12 +343,31 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("assignment")
     p.add_argument("submissions")
     p.add_argument("--jobs", type=int, default=1, help="submissions graded at the same time")
+    p.add_argument("--canvas-id", action="append", default=[], metavar="ASSIGNMENT=ID",
+                   help="Canvas's id of an assignment, for grades-canvas.csv's column 'ASSIGNMENT (ID)' (repeat it)")
     p = sub.add_parser("scores", help="print each student's autograded score")
     p.add_argument("assignment")
-    sub.add_parser("export", help="write autograder/grades.csv from the gradebook (after grading by hand)")
+    p = sub.add_parser("export", help="write autograder/grades.csv, grades-canvas.csv and grades-by-student.csv "
+                                      "from the gradebook (after grading by hand)")
+    p.add_argument("--canvas-id", action="append", default=[], metavar="ASSIGNMENT=ID",
+                   help="Canvas's id of an assignment, for grades-canvas.csv's column 'ASSIGNMENT (ID)' (repeat it)")
     args = parser.parse_args(argv)
+    canvas_ids = {}
+    for item in getattr(args, "canvas_id", []):
+        name, _, canvas_id = item.partition("=")
+        if not name or not canvas_id.strip().isdigit():
+            parser.error(f"--canvas-id {item!r}: write ASSIGNMENT=ID, the id being Canvas's number of the assignment")
+        canvas_ids[name] = canvas_id.strip()
+    # a new gradebook is stamped by running `alembic`: this environment's, also when not run through make
+    os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
+    if args.gradebook:  # for this process and every nbgrader it starts (nbgrader_config.py reads it)
+        os.environ["GRADEBOOK"] = args.gradebook
 
     course = Course(args.root)
+    problem = None if course.db_url.startswith("sqlite:") else check_gradebook(course.db_url)
+    if problem:  # a database server: say in one line when it cannot be reached, before any grading
+        print(f"{problem}.", file=sys.stderr)
+        return 2
     if args.command == "release":
         course.release(args.assignments or None)
         print("released:", ", ".join(args.assignments or course.assignments()))
@@ -291,7 +392,7 @@ def main(argv: list[str] | None = None) -> int:
         for student, message in sorted(problems.items()):
             print(f"NOT GRADED {student}: {message.splitlines()[0]}", file=sys.stderr)
         course.feedback(args.assignment)
-        out = course.export()
+        out = course.export(canvas_ids=canvas_ids)
         from report import write_report
         report = write_report(course, args.assignment, problems, batch=set(students) | set(problems))
         graded = len(students) - len(set(problems) & set(students))
@@ -307,7 +408,9 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "scores":
         _print_scores(course.scores(args.assignment))
     elif args.command == "export":
-        print(f"grades: {course.export()}")
+        out = course.export(canvas_ids=canvas_ids)
+        print(f"grades: {out} (and {out.with_name('grades-canvas.csv').name} for Canvas, "
+              f"{out.with_name('grades-by-student.csv').name}); gradebook: {safe_url(course.db_url)}")
     return 0
 
 

@@ -50,13 +50,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
     parser.add_argument("--token", default=os.environ.get("CNN_FORMGRADER_TOKEN") or secrets.token_hex(24),
                         help="the token to log in with (default: a new random one)")
+    parser.add_argument("--gradebook", metavar="URL", default=None,
+                        help="the gradebook's database URL (default: the environment variable GRADEBOOK, else "
+                             "autograder/gradebook.db)")
     args = parser.parse_args(argv)
+    if args.gradebook:  # nbgrader_config.py reads it in the formgrader's server
+        os.environ["GRADEBOOK"] = args.gradebook
     root = Path(args.root).resolve()
     if not (root / "autograder" / "nbgrader_config.py").is_file():
         parser.error(f"{root} is not the course: it has no autograder/nbgrader_config.py")
     port = args.port or free_port()
     cmd, env, cwd = command(root, port, args.token)
-    if not (root / "autograder" / "gradebook.db").exists():
+    if not os.environ.get("GRADEBOOK") and not (root / "autograder" / "gradebook.db").exists():
         print("note: no gradebook yet (autograder/gradebook.db): the formgrader lists submissions once "
               "`make grade` has graded some.", flush=True)
     print(f"Formgrader of {root}:\n\n    http://127.0.0.1:{port}/formgrader?token={args.token}\n\n"

@@ -4,7 +4,8 @@ The course root is the folder above this one (the repository, or a temporary cop
 - solutions/   nbgrader's *source* directory: solutions and hidden tests (instructors edit here)
 - exercises/   nbgrader's *release* directory: the student notebooks, generated and committed
 - autograder/submitted, autograder/autograded, autograder/feedback and autograder/gradebook.db
-               the grading work; git-ignored, never committed
+               the grading work; git-ignored, never committed (the gradebook is elsewhere when the
+               environment variable GRADEBOOK holds a database URL: autograder/README.md)
 
 Run nbgrader from this folder (`cd autograder && nbgrader ...`) or through `make release` / `make grade`.
 """
@@ -23,7 +24,9 @@ c.CourseDirectory.release_directory = "exercises"
 c.CourseDirectory.submitted_directory = "autograder/submitted"
 c.CourseDirectory.autograded_directory = "autograder/autograded"
 c.CourseDirectory.feedback_directory = "autograder/feedback"
-c.CourseDirectory.db_url = "sqlite:///" + os.path.join(HERE, "gradebook.db")
+# The gradebook: GRADEBOOK (any SQLAlchemy URL, postgresql://USER@HOST/DB for a large class), else
+# autograder/gradebook.db (SQLite). course.py's --gradebook sets GRADEBOOK for the nbgrader it runs.
+c.CourseDirectory.db_url = os.environ.get("GRADEBOOK") or "sqlite:///" + os.path.join(HERE, "gradebook.db")
 # Only notebooks are assignment material; the helper package is installed, not copied.
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".DS_Store"]
 

@@ -80,6 +80,12 @@ class Bullets:
     items: list[tuple[str, str]]  # (bold part, rest)
 
 
+@dataclass
+class Code:
+    """Lines of code side by side (HTML) or one after the other (Markdown), each with a caption."""
+    columns: list[tuple[str, list[tuple[int, str]]]]  # (caption, [(line number, line)])
+
+
 def _md_cell(text: str) -> str:
     return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
@@ -100,6 +106,10 @@ def to_markdown(blocks: list) -> str:
             lines += [f"![{b.alt}]({b.src})", ""]
         elif isinstance(b, Bullets):
             lines += [f"- **{bold}**: {rest}" for bold, rest in b.items] + [""]
+        elif isinstance(b, Code):
+            for caption, code in b.columns:
+                fence = "~~~~" if any("~~~" in line for _, line in code) else "~~~"
+                lines += [caption + ":", "", fence + "python"] + _numbered(code) + [fence, ""]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -113,7 +123,19 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 td { overflow-wrap: anywhere; }
 img { max-width: 100%; }
 code { background: #f4f4f4; padding: 0 0.2em; }
+table.code td { width: 50%; } pre { margin: 0; white-space: pre-wrap; font-size: 0.85em; }
 """
+
+
+def _numbered(code: list[tuple[int, str]]) -> list[str]:
+    """Lines with their numbers; '...' where lines are left out."""
+    out, last = [], None
+    for number, line in code:
+        if last is not None and number != last + 1:
+            out.append("    ...")
+        out.append(f"{number:3d}  {line}")
+        last = number
+    return out
 
 
 def _inline_html(text: str) -> str:
@@ -144,6 +166,10 @@ def to_html(blocks: list, title: str) -> str:
             out.append("</tbody></table>")
         elif isinstance(b, Image):
             out.append(f'<p><img src="{html.escape(b.src)}" alt="{html.escape(b.alt)}"></p>')
+        elif isinstance(b, Code):
+            captions = "".join(f"<th>{_inline_html(caption)}</th>" for caption, _ in b.columns)
+            codes = "".join(f"<td><pre>{html.escape(chr(10).join(_numbered(c)))}</pre></td>" for _, c in b.columns)
+            out.append(f'<table class="code"><tr>{captions}</tr><tr>{codes}</tr></table>')
         elif isinstance(b, Bullets):
             out.append("<ul>" + "".join(f"<li><strong>{_inline_html(bold)}</strong>: {_inline_html(rest)}</li>"
                                         for bold, rest in b.items) + "</ul>")
@@ -191,6 +217,40 @@ def _test_titles(course, assignment: str) -> dict[str, str]:
             if meta.get("grade") and cell.cell_type == "code":
                 titles[meta["grade_id"]] = what_it_tests(cell.source)
     return titles
+
+
+MAX_PAIRS = 20  # similar pairs shown with their lines; all of them are in similar.csv
+
+
+def similarity_blocks(course, assignment: str, out_dir: Path) -> list:
+    """The report's section on similar submissions (similarity.py), and OUT_DIR/similar.csv with every pair."""
+    import csv
+
+    from similarity import THRESHOLD, course_pairs
+
+    pairs = course_pairs(course, assignment, THRESHOLD)
+    with open(out_dir / "similar.csv", "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(["student_a", "student_b", "similarity_a", "similarity_b", "cells"])
+        writer.writerows([p.a, p.b, p.similarity_a, p.similarity_b, " ".join(c.cell for c in p.cells)] for p in pairs)
+    percent = f"{100 * THRESHOLD:.0f}%"
+    blocks: list = [Heading("Similar submissions"), Para(
+        f"Pairs of submissions whose answer cells share {percent} or more of their code, compared cell by cell "
+        "after every name is made alike, comments and layout dropped, and the release's own code in those "
+        "cells taken out (copydetect's winnowing, `autograder/similarity.py`). Similar code is a reason to "
+        "read both submissions, not a verdict: the matching lines are below.")]
+    if not pairs:
+        return blocks + [Para(f"No two submissions share {percent} or more of their answer code.")]
+    blocks.append(Table(["student A", "student B", "of A's code", "of B's code", "cells with matching lines"],
+                        [[p.a, p.b, f"{100 * p.similarity_a:.0f}%", f"{100 * p.similarity_b:.0f}%",
+                          ", ".join(c.cell for c in p.cells)] for p in pairs[:MAX_PAIRS]]))
+    if len(pairs) > MAX_PAIRS:
+        blocks.append(Para(f"{len(pairs) - MAX_PAIRS} more pairs in `similar.csv` (all {len(pairs)})."))
+    for p in pairs[:MAX_PAIRS]:
+        blocks.append(Heading(f"{p.a} and {p.b}: {100 * p.similarity_a:.0f}% and {100 * p.similarity_b:.0f}%", 3))
+        for c in p.cells:
+            blocks.append(Code([(f"{c.cell}: {p.a}", c.lines_a), (f"{c.cell}: {p.b}", c.lines_b)]))
+    return blocks
 
 
 def write_report(course, assignment: str, not_graded: dict[str, str] | None = None,
@@ -263,6 +323,7 @@ def write_report(course, assignment: str, not_graded: dict[str, str] | None = No
                 ("not graded yet" if s.manual_pending else _points(s.manual_score)) if s.manual_max else "-",
                 _points(s.auto_score + s.manual_score)] for student, s in sorted(scores.items())]),
     ]
+    blocks += similarity_blocks(course, assignment, out_dir)
     if not_graded:
         blocks += [Heading("Not graded"),
                    Bullets([(student, shorten(msg.splitlines()[0] if msg else "", 500))
