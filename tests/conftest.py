@@ -39,3 +39,14 @@ def pytest_sessionfinish(session, exitstatus):
         session.config.get_terminal_writer().line(
             f"ERROR: expensive steps computed more than once: {twice} (see tests/steps.py)", red=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter):
+    """How long each expensive step took (seconds, and the worker that computed it): where CI time goes."""
+    if hasattr(terminalreporter.config, "workerinput"):
+        return
+    rows = steps.timings()
+    if rows:
+        terminalreporter.section("expensive steps (tests/steps.py)")
+        for name, worker, seconds in sorted(rows, key=lambda r: -(r[2] or 0)):
+            terminalreporter.line(f"{seconds if seconds is not None else '?':>8} s  {name}  ({worker})")

@@ -121,6 +121,18 @@ def run_queue(names: set[str]) -> None:
             lock.release()
 
 
+def timings() -> list[tuple[str, str, float | None]]:
+    """(step, worker, seconds) of each step computed in this session."""
+    log = shared() / LOG
+    rows = []
+    for line in (log.read_text().splitlines() if log.exists() else []):
+        name, worker = line.split()[:2]
+        out = shared() / f"{name}.json"
+        seconds = json.loads(out.read_text()).get("seconds") if out.exists() else None
+        rows.append((name, worker, seconds))
+    return rows
+
+
 def computations() -> list[str]:
     """The names of the steps computed so far in this session, once per computation."""
     log = shared() / LOG
