@@ -72,13 +72,13 @@ def leaks(folder: Path) -> list[str]:
 
 def build(out: Path, book: Path | None = None) -> Path:
     """Write the edition into OUT (replaced if it exists) and OUT.zip; returns the archive's path."""
-    book = book or REPO / "book" / "_build" / "html"
-    if not (book / "index.html").is_file():
-        raise SystemExit(f"no built book in {book}: run `make book` first")
     out = out.resolve()
     own = [REPO / name for name in ("book", "exercises", "solutions", "src", "tests", "autograder", "jupyter")]
     if out == REPO or out in REPO.parents or any(out == p or p in out.parents for p in own):
         raise SystemExit(f"refusing to replace {out}: choose a new folder (default: dist/student-edition)")
+    book = book or REPO / "book" / "_build" / "html"
+    if not (book / "index.html").is_file():
+        raise SystemExit(f"no built book in {book}: run `make book` first")
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)

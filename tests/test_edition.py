@@ -29,27 +29,42 @@ def _lines(text: str) -> set[str]:
     return {line.strip() for line in text.splitlines()}
 
 
-def secret_lines() -> dict[str, str]:
-    """Each line of a solution or hidden test (16 characters or more) that students are not shown anywhere
-    else: not in the release, not in the book's sources. -> {line: where it comes from}."""
+def _significant(text: str) -> list[str]:
+    """The lines of TEXT that say something (16 characters or more, stripped), in order."""
+    return [line for line in (raw.strip() for raw in text.splitlines()) if len(line) >= 16]
+
+
+def _pairs(text: str) -> set[tuple[str, str]]:
+    lines = _significant(text)
+    return set(zip(lines, lines[1:], strict=False))
+
+
+def secret_lines() -> dict[tuple[str, str], str]:
+    """Each two consecutive lines of a solution or hidden test of which one at least is shown to students
+    nowhere else (not in the release, the book's sources or the public helper package): a single line such
+    as ``n, c, h, w = x.shape`` is everybody's, two in a row are the solution's. -> {pair: where from}."""
     shown = set()
     for nb in (REPO / "exercises").rglob("*.ipynb"):
-        for cell in json.loads(nb.read_text())["cells"]:
-            shown |= _lines("".join(cell["source"]))
-    for page in (REPO / "book").rglob("*.md"):
+        shown |= _lines(cell_sources(nb))
+    for page in [*(REPO / "book").rglob("*.md"), *(REPO / "src").rglob("*.py")]:
         if "_build" not in page.parts:
             shown |= _lines(page.read_text())
     secrets = {}
     for nb in sorted((REPO / "solutions").rglob("*.ipynb")):
-        for cell in json.loads(nb.read_text())["cells"]:
-            for kind, body in REGION.findall("".join(cell["source"])):
-                for line in _lines(body):
-                    if len(line) >= 16 and line not in shown:
-                        secrets.setdefault(line, f"{nb.parent.name}: {kind.lower()}")
+        for kind, body in REGION.findall(cell_sources(nb)):
+            for pair in _pairs(body):
+                if not set(pair) <= shown:
+                    secrets.setdefault(pair, f"{nb.parent.name}: {kind.lower()}")
     return secrets
 
 
+def cell_sources(notebook: Path) -> str:
+    return "\n".join("".join(cell["source"]) for cell in json.loads(notebook.read_text())["cells"])
+
+
 def text_of(path: Path) -> str | None:
+    if path.suffix == ".ipynb":
+        return cell_sources(path)
     try:
         text = path.read_text(encoding="utf-8")
     except (UnicodeDecodeError, OSError):
@@ -59,16 +74,15 @@ def text_of(path: Path) -> str | None:
     return text
 
 
-def found_secrets(folder: Path, secrets: dict[str, str]) -> dict[str, list[str]]:
+def found_secrets(folder: Path, secrets: dict[tuple[str, str], str]) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         text = text_of(path)
         if text is None:
             continue
-        lines = _lines(text)
-        hits = [f"{secrets[s]}: {s}" for s in secrets if s in lines]
+        hits = [f"{secrets[pair]}: {' / '.join(pair)}" for pair in _pairs(text) & secrets.keys()]
         if hits:
-            found[str(path.relative_to(folder))] = hits[:3]
+            found[str(path.relative_to(folder))] = sorted(hits)[:3]
     return found
 
 
@@ -88,6 +102,7 @@ def test_secret_lines_are_found_where_they_are():
     secrets = secret_lines()
     kinds = {where.split(": ")[1] for where in secrets.values()}
     assert kinds == {"solution", "hidden tests"} and len(secrets) > 200
+    assert {where.split(": ")[0] for where in secrets.values()} == set(ASSIGNMENTS)
     assert found_secrets(REPO / "solutions", secrets)
     assert not found_secrets(REPO / "exercises", secrets), "the release itself holds a solution line"
 
@@ -99,7 +114,8 @@ def test_the_edition_holds_what_students_use(small_edition):
                  "jupyter/student/jupyter_server_config.json", "jupyter/student/nbgrader_config.py"]:
         assert (out / path).is_file(), path
     for a in ASSIGNMENTS:
-        assert (out / "exercises" / a / f"{a}.ipynb").read_bytes() == (REPO / "exercises" / a / f"{a}.ipynb").read_bytes()
+        name = Path("exercises") / a / f"{a}.ipynb"
+        assert (out / name).read_bytes() == (REPO / name).read_bytes()
     names = sorted(zipfile.ZipFile(archive).namelist())
     files = sorted(str(Path("student-edition") / p.relative_to(out)) for p in out.rglob("*") if p.is_file())
     assert [n for n in names if not n.endswith("/")] == files
@@ -146,9 +162,10 @@ def test_validate_runs_from_the_edition_alone(small_edition):
 
 
 def test_the_edition_refuses_to_overwrite_the_course():
+    book = REPO / "exercises"  # any folder with an index.html would do; the check on OUT comes first
     for target in (REPO, REPO / "exercises", REPO / "solutions" / "x"):
         with pytest.raises(SystemExit, match="refusing"):
-            edition.build(target, book=REPO)
+            edition.build(target, book=book)
 
 
 @pytest.mark.slow
