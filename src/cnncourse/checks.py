@@ -49,6 +49,7 @@ __all__ = [
     "forbid_module",
     "call_each",
     "call_with_inputs",
+    "time_call",
 ]
 
 
@@ -476,6 +477,39 @@ def _module_of_call(frame, event: str, arg) -> str:
     return module
 
 
+def _forbidden_call(frame, event: str, arg, prefixes: tuple[str, ...]) -> str | None:
+    """``"torch (torch.nn.functional)"`` if this profiler event is a call into one of PREFIXES, else None."""
+    module = _module_of_call(frame, event, arg)
+    for part in module.split():
+        match = next((p for p in prefixes if part == p or part.startswith(p + ".")), None)
+        if match is not None:
+            return f"{match} ({module.split()[0] or match})"
+    return None
+
+
+# The forbid_module blocks open now (innermost last): their packages, and the calls seen into them.
+_open_blocks: list[tuple[tuple[str, ...], list[str]]] = []
+# True in the grader's checker (autograder/checker.py), where the tests run apart from the student's code:
+# a block then watches nothing in this process (only the test's own code runs here); the checker asks the
+# student's kernel to watch each call of the student's functions made inside the block instead
+# (forbidden_packages) and reports what it saw (report_forbidden_call).
+CALLS_RUN_ELSEWHERE = False
+
+
+def forbidden_packages() -> tuple[str, ...]:
+    """The packages that the forbid_module blocks open now forbid (none outside a block)."""
+    return tuple(dict.fromkeys(p for prefixes, _ in _open_blocks for p in prefixes))
+
+
+def report_forbidden_call(description: str) -> None:
+    """Record a forbidden call seen elsewhere (``"torch (torch.nn.functional)"``, from the student's kernel)
+    in the open blocks that forbid its package: each fails when it ends, as if it had seen it itself."""
+    package = description.split(" ", 1)[0]
+    for prefixes, seen in _open_blocks:
+        if package in prefixes and not seen:
+            seen.append(description)
+
+
 @contextlib.contextmanager
 def forbid_module(prefix: str | tuple[str, ...], name: str, hint: str | None = None) -> Iterator[None]:
     """Fail if any function of the package ``prefix`` (say ``"torch"``), or of any of several packages
@@ -483,6 +517,8 @@ def forbid_module(prefix: str | tuple[str, ...], name: str, hint: str | None = N
 
     Used to check that a NumPy exercise is solved in NumPy: calling ``torch`` inside a graded
     function earns no marks for it (nor calling this package's :func:`relative_error`, in exercise 03).
+    At grading time (autograder/checker.py) the student's functions run in their own kernel, which
+    watches the calls made there inside the block.
     """
     prefixes = (prefix,) if isinstance(prefix, str) else tuple(prefix)
     seen: list[str] = []
@@ -490,19 +526,23 @@ def forbid_module(prefix: str | tuple[str, ...], name: str, hint: str | None = N
 
     def profiler(frame, event, arg):
         if event in ("call", "c_call") and not seen and frame.f_code is not own_code:
-            module = _module_of_call(frame, event, arg)
-            for part in module.split():
-                match = next((p for p in prefixes if part == p or part.startswith(p + ".")), None)
-                if match is not None:
-                    seen.append(f"{match} ({module.split()[0] or match})")
-                    break
+            found = _forbidden_call(frame, event, arg, prefixes)
+            if found is not None:
+                seen.append(found)
 
-    previous = sys.getprofile()
-    sys.setprofile(profiler)
+    block = (prefixes, seen)
+    _open_blocks.append(block)
+    watch = not CALLS_RUN_ELSEWHERE
+    previous = sys.getprofile() if watch else None
+    if watch:
+        sys.setprofile(profiler)
     try:
         yield
     finally:
-        sys.setprofile(previous)
+        if watch:
+            sys.setprofile(previous)
+        if block in _open_blocks:
+            _open_blocks.remove(block)
     (_ for _ in ()).gi_frame  # restore point: the block ran student code
     if seen:
         _fail(name, f"called into {seen[0]}; this exercise must be solved with NumPy alone.", hint)
@@ -550,3 +590,21 @@ def call_with_inputs(func, *args, **kwargs) -> tuple:
     if remote is not None:
         return remote(func, args, kwargs)
     return func(*args, **kwargs), args, kwargs
+
+
+def time_call(func, args: tuple = (), kwargs: dict | None = None, *, number: int = 1, repeat: int = 3) -> float:
+    """Seconds one call ``func(*args, **kwargs)`` takes: the fastest of ``repeat`` runs of ``number`` calls,
+    divided by ``number`` (as ``cnncourse.timing.best_time``).
+
+    At grading time (autograder/checker.py) each run is one request to the student's kernel, which makes
+    the ``number`` calls on one copy of the arguments; the time is measured here, in the grader, around
+    the whole request, so it includes the transfer of the arguments: take ``number`` large enough that
+    this does not matter. Student code can make a run longer, never shorter than it is.
+    """
+    kwargs = dict(kwargs or {})
+    remote = getattr(type(func), "_cnn_time_call", None)
+    if remote is not None:
+        return remote(func, tuple(args), kwargs, int(number), int(repeat))
+    from cnncourse.timing import best_time
+
+    return best_time(lambda: func(*args, **kwargs), number=number, repeat=repeat)
