@@ -41,6 +41,7 @@ import ast
 import builtins
 import contextlib
 import functools
+import itertools
 import json
 import os
 import secrets
@@ -140,8 +141,8 @@ class Remote:
     def _cnn_call_with_inputs(self, args, kwargs):
         return self._cnn_link.call(self, args, kwargs, inputs=True)
 
-    def _cnn_time_call(self, args, kwargs, number: int, repeat: int) -> float:
-        return self._cnn_link.time(self, args, kwargs, number, repeat)
+    def _cnn_time_call(self, args, kwargs, number: int | None, repeat: int, min_time: float) -> float:
+        return self._cnn_link.time(self, args, kwargs, number, repeat, min_time)
 
 
 class KernelLink:
@@ -176,7 +177,7 @@ class KernelLink:
         if t is dict:
             return {"t": "dict", "v": [[self._encode(k), self._encode(v)] for k, v in value.items()]}
         if t in CALLBACK_TYPES:  # a function of the test's: the kernel calls it back (remote.Callback)
-            key = len(self.callbacks) + 1
+            key = next(_callback_ids)  # never reused: a callback kept from an earlier call is refused
             self.callbacks[key] = value
             return {"t": "callback", "id": key}
         return remote.encode(value)  # plain data, or TypeError
@@ -269,20 +270,27 @@ class KernelLink:
             raise StudentError("the kernel's reply could not be read")
         return [Outcome(self, r) for r in results]
 
-    def time(self, target: Remote, args, kwargs, number: int, repeat: int) -> float:
+    def time(self, target: Remote, args, kwargs, number: int | None, repeat: int, min_time: float) -> float:
         """Seconds per call: the fastest of REPEAT requests that each call TARGET NUMBER times in the kernel,
-        timed here around the whole request (the kernel can make it longer, never shorter)."""
-        if number < 1 or repeat < 1:
+        timed here around the whole request (the kernel can make it longer, never shorter). NUMBER=None:
+        as many calls as take MIN_TIME seconds by the kernel's account of one call (which decides only how
+        many calls are timed: a kernel that claims to be faster than it is makes the runs longer)."""
+        if (number is not None and number < 1) or repeat < 1:
             raise ValueError(f"time_call needs number >= 1 and repeat >= 1, got number={number}, repeat={repeat}")
-        best = None
-        for _ in range(repeat):
+
+        def run(n: int):
             request = {"op": "repeat", "target": self._encode(target), "args": self._encode(list(args)),
-                       "kwargs": self._encode(dict(kwargs)), "number": number}
+                       "kwargs": self._encode(dict(kwargs)), "number": n}
             started = time.perf_counter()
             reply = self.request(request)
             elapsed = time.perf_counter() - started
-            self._value(reply)  # an error of the student's function is raised here
-            best = elapsed if best is None else min(best, elapsed)
+            return elapsed, self._value(reply)  # an error of the student's function is raised here
+
+        if number is None:
+            _, claimed = run(1)
+            claimed = float(claimed) if type(claimed) is float and claimed == claimed else 0.0
+            number = checks.calls_to_time(claimed, min_time)
+        best = min(run(number)[0] for _ in range(repeat))
         return best / number
 
     def getattr(self, target: Remote, name: str):
@@ -325,6 +333,7 @@ class _Collector:
 # The test's own functions that a call may pass to the student's (numerical_gradient(f, x)): the kernel calls
 # them back during that call (remote.Callback), and they run here on plain data. Classes (np.float32 as
 # a dtype) are not among them: those are not plain data and are refused.
+_callback_ids = itertools.count(1)
 CALLBACK_TYPES = (types.FunctionType, types.BuiltinFunctionType, types.MethodType, functools.partial)
 
 

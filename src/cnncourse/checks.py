@@ -25,7 +25,9 @@ code may have monkeypatched (numpy, builtins, torch, this module...). Outside gr
 from __future__ import annotations
 
 import contextlib
+import math
 import sys
+import time
 from typing import Any, Iterator
 
 import numpy as np
@@ -592,19 +594,37 @@ def call_with_inputs(func, *args, **kwargs) -> tuple:
     return func(*args, **kwargs), args, kwargs
 
 
-def time_call(func, args: tuple = (), kwargs: dict | None = None, *, number: int = 1, repeat: int = 3) -> float:
+MAX_TIMED_CALLS = 10_000
+
+
+def calls_to_time(seconds_per_call: float, min_time: float) -> int:
+    """How many calls :func:`time_call` times in each run: enough for ``min_time`` seconds at
+    ``seconds_per_call`` (one call measured first), at least 1 and at most ``MAX_TIMED_CALLS``."""
+    if not seconds_per_call > 0:
+        return MAX_TIMED_CALLS
+    return int(min(MAX_TIMED_CALLS, max(1, math.ceil(min_time / seconds_per_call))))
+
+
+def time_call(func, args: tuple = (), kwargs: dict | None = None, *, number: int | None = None, repeat: int = 3,
+              min_time: float = 0.2) -> float:
     """Seconds one call ``func(*args, **kwargs)`` takes: the fastest of ``repeat`` runs of ``number`` calls,
-    divided by ``number`` (as ``cnncourse.timing.best_time``).
+    divided by ``number`` (as ``cnncourse.timing.best_time``). ``number=None``: as many calls as take
+    ``min_time`` seconds, judged from one call timed first.
 
     At grading time (autograder/checker.py) each run is one request to the student's kernel, which makes
     the ``number`` calls on one copy of the arguments; the time is measured here, in the grader, around
-    the whole request, so it includes the transfer of the arguments: take ``number`` large enough that
-    this does not matter. Student code can make a run longer, never shorter than it is.
+    the whole request, so it includes a round trip to the kernel (tens of milliseconds on a loaded
+    machine), which ``min_time`` makes a small share of the run. Student code can make a run longer,
+    never shorter than it is.
     """
     kwargs = dict(kwargs or {})
     remote = getattr(type(func), "_cnn_time_call", None)
     if remote is not None:
-        return remote(func, tuple(args), kwargs, int(number), int(repeat))
+        return remote(func, tuple(args), kwargs, number, int(repeat), float(min_time))
     from cnncourse.timing import best_time
 
+    if number is None:
+        start = time.perf_counter()
+        func(*args, **kwargs)
+        number = calls_to_time(time.perf_counter() - start, min_time)
     return best_time(lambda: func(*args, **kwargs), number=number, repeat=repeat)
