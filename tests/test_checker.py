@@ -240,7 +240,8 @@ def by_test(scores, student):
 
 
 def hidden_lines(assignment: str) -> list[str]:
-    """Every line of the hidden tests long enough to be recognised (and not also in the visible tests)."""
+    """Every line of the hidden tests long enough to be recognised (and not also in, or part of a line of,
+    the visible tests, which the outputs may quote)."""
     nb = nbformat.read(REPO / "solutions" / assignment / f"{assignment}.ipynb", as_version=4)
     visible, hidden = set(), set()
     for cell in nb.cells:
@@ -248,7 +249,7 @@ def hidden_lines(assignment: str) -> list[str]:
             head, _, rest = cell.source.partition("### BEGIN HIDDEN TESTS")
             visible.update(line.strip() for line in head.splitlines())
             hidden.update(line.strip() for line in rest.split("### END HIDDEN TESTS")[0].splitlines())
-    return sorted(line for line in hidden - visible if len(line) >= 25)
+    return sorted(line for line in hidden - visible if len(line) >= 25 and not any(line in v for v in visible))
 
 
 @pytest.mark.slow
@@ -323,7 +324,6 @@ def test_the_tests_functions_called_back_refuse_what_is_not_theirs(batch):
     text = _test_output(course, "03-backprop", "checker_callback_abuse", "test_numerical_gradient")
     for attempt in ("f(an object) -> raised", "f(a function) -> raised", "f(the kernel's namespace) -> raised",
                     "f(a proxy of a kernel object) -> raised", "input() -> raised EOFError",
-                    "the previous call's f -> raised",
                     "a forged callback -> '{\"error\"", "a callback request that is not JSON -> '{\"error\""):
         assert attempt in text, (attempt, text[-3000:])
     after = _test_output(course, "03-backprop", "checker_callback_abuse", "test_relative_error")

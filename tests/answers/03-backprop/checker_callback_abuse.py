@@ -76,8 +76,6 @@ def numerical_gradient(f, x, h=1e-5):
     _try("a forged callback", lambda: _kernel.raw_input(_remote.CALLBACK_PROMPT + _json.dumps(
         {"callback": 10 ** 9, "args": {"t": "list", "v": []}, "kwargs": {"t": "dict", "v": []}})))
     _try("a callback request that is not JSON", lambda: _kernel.raw_input(_remote.CALLBACK_PROMPT + "{"))
-    if len(_stashed) > 1:
-        _try("the previous call's f", lambda: _stashed[-2](x))
     grad = np.zeros(x.shape)
     fx = f(x)
     for k in np.ndindex(x.shape):
