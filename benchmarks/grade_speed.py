@@ -108,7 +108,8 @@ def main(argv: list[str] | None = None) -> int:
             for launch in launches:
                 elapsed = timed_grading(course, args.assignment, students, jobs, launch)
                 rates[jobs, launch] = count / (elapsed / 60)
-                print(f"jobs {jobs}, {launch}: {count} submissions in {elapsed:.1f} s: "
+                how = f", {launch}" if len(launches) > 1 else ""
+                print(f"jobs {jobs}{how}: {count} submissions in {elapsed:.1f} s: "
                       f"{rates[jobs, launch]:.2f} submissions/minute")
         scores = course.scores(args.assignment)
         print("scores: " + ", ".join(f"{s}: {scores[s].auto_score:g}/{scores[s].auto_max:g}" for s in students))
@@ -116,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     for launch in launches:
         for jobs in jobs_list:
             if jobs != base:
-                print(f"speed-up jobs {jobs} / jobs {base} ({launch}): "
+                print(f"speed-up jobs {jobs} / jobs {base}" + (f" ({launch})" if len(launches) > 1 else "") + ": "
                       f"{rates[jobs, launch] / rates[base, launch]:.2f}x"
                       + (" (goal: at least 1.8x on 2 cores)" if (base, jobs) == (1, 2) else ""))
     if len(launches) == 2:
