@@ -99,13 +99,13 @@ class Course:
         env = dict(os.environ)
         # nbgrader calls `alembic` and starts kernels: both must come from this environment.
         env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
-        if os.environ.get("CNN_GRADE_SUBPROCESS"):  # the plain way, for comparison (make bench-grade)
-            proc = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=self.autograder, env=env,
-                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        else:  # the same command in a process forked from one that imported nbgrader once (runner.py)
+        if os.environ.get("CNN_GRADE_FORKSERVER") == "1":  # forked from a preloaded server (runner.py)
             import runner
 
             proc = runner.run(list(args), self.autograder, env)
+        else:  # the default until the forkserver passes the whole suite (see runner.py)
+            proc = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=self.autograder, env=env,
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         if check and proc.returncode != 0:
             raise RuntimeError(f"nbgrader {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout[-5000:]}")
         return proc

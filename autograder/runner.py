@@ -11,8 +11,9 @@ modules (nbgrader_config.py, checker.py, sandbox.py...) are not preloaded: each 
 from its course folder, as before.
 
 ``run(args, cwd, env)`` (and ``call`` for any function) returns a ``subprocess.CompletedProcess``
-(returncode, stdout with stderr) like the ``subprocess.run`` it replaces; a process that dies (a signal,
-out of memory) returns a negative
+(returncode, stdout with stderr) like the ``subprocess.run`` it replaces (Course.nbgrader uses it when
+``CNN_GRADE_FORKSERVER=1``: off by default until it passes the whole suite, where two sandbox and
+checker tests failed with it); a process that dies (a signal, out of memory) returns a negative
 code and what it wrote, and does not affect other commands.
 """
 
@@ -77,7 +78,10 @@ def _child(target, args: list[str], cwd: str, env: dict[str, str], log_path: str
     finally:
         sys.stdout.flush()
         sys.stderr.flush()
-        os._exit(code)  # skip the atexit handlers inherited from the server
+        import atexit
+
+        atexit._run_exitfuncs()  # nbclient's kernel clean-up is an atexit handler, as in `python -m nbgrader`
+        os._exit(code)
 
 
 def call(target, args: list[str], cwd: str | os.PathLike, env: dict[str, str]) -> subprocess.CompletedProcess:
