@@ -64,7 +64,7 @@ def submissions(course: Course, assignment: str, count: int) -> list[str]:
 
 
 def timed_grading(course: Course, assignment: str, students: list[str], jobs: int,
-                  launch: str = "forkserver") -> float:
+                  launch: str = "subprocess") -> float:
     old = os.environ.pop("CNN_GRADE_FORKSERVER", None)
     if launch == "forkserver":
         os.environ["CNN_GRADE_FORKSERVER"] = "1"
