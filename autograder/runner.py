@@ -11,10 +11,9 @@ modules (nbgrader_config.py, checker.py, sandbox.py...) are not preloaded: each 
 from its course folder, as before.
 
 ``run(args, cwd, env)`` (and ``call`` for any function) returns a ``subprocess.CompletedProcess``
-(returncode, stdout with stderr) like the ``subprocess.run`` it replaces (Course.nbgrader uses it when
-``CNN_GRADE_FORKSERVER=1``: off by default until it passes the whole suite, where two sandbox and
-checker tests failed with it); a process that dies (a signal, out of memory) returns a negative
-code and what it wrote, and does not affect other commands.
+(returncode, stdout with stderr) like the ``subprocess.run`` it replaces (Course.nbgrader's default;
+``CNN_GRADE_LAUNCH=subprocess`` goes back to ``python -m nbgrader`` per command); a process that dies
+(a signal, out of memory) returns a negative code and what it wrote, and does not affect other commands.
 """
 
 from __future__ import annotations

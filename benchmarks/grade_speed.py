@@ -13,9 +13,10 @@ Prints submissions per minute for each number of jobs and the speed-up over one 
 1.8x with two jobs on two cores (each job is one nbgrader process and one kernel). One submission is
 graded first, untimed, so that neither timed run pays for cold caches.
 
-Each nbgrader command runs as ``python -m nbgrader``; with ``CNN_GRADE_FORKSERVER=1`` it is forked from
-a server that imported nbgrader and PyTorch once (autograder/runner.py). ``--launch subprocess
-forkserver`` grades the same submissions both ways, in turn, and prints the ratio measured side by side.
+Each nbgrader command is forked from a server that imported nbgrader and PyTorch once (the course's
+default launch, autograder/runner.py); ``--launch subprocess`` runs ``python -m nbgrader`` each time
+instead, and ``--launch subprocess forkserver`` grades the same submissions both ways, in turn, and
+prints the ratio measured side by side.
 """
 
 from __future__ import annotations
@@ -64,18 +65,17 @@ def submissions(course: Course, assignment: str, count: int) -> list[str]:
 
 
 def timed_grading(course: Course, assignment: str, students: list[str], jobs: int,
-                  launch: str = "subprocess") -> float:
-    old = os.environ.pop("CNN_GRADE_FORKSERVER", None)
-    if launch == "forkserver":
-        os.environ["CNN_GRADE_FORKSERVER"] = "1"
+                  launch: str = "forkserver") -> float:
+    old = os.environ.get("CNN_GRADE_LAUNCH")
+    os.environ["CNN_GRADE_LAUNCH"] = launch
     try:
         start = time.perf_counter()
         failures = course.autograde(assignment, students, jobs=jobs)
         elapsed = time.perf_counter() - start
     finally:
-        os.environ.pop("CNN_GRADE_FORKSERVER", None)
+        os.environ.pop("CNN_GRADE_LAUNCH", None)
         if old is not None:
-            os.environ["CNN_GRADE_FORKSERVER"] = old
+            os.environ["CNN_GRADE_LAUNCH"] = old
     if failures:
         raise RuntimeError(f"grading failed with --jobs {jobs}: {failures}")
     return elapsed
@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--assignment", default="01-convolution")
     parser.add_argument("--submissions", type=int, default=20, help="how many submissions each run grades")
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2], help="the numbers of jobs to compare")
-    parser.add_argument("--launch", nargs="+", choices=["forkserver", "subprocess"], default=["subprocess"],
+    parser.add_argument("--launch", nargs="+", choices=["forkserver", "subprocess"], default=["forkserver"],
                         help="how each nbgrader command starts (runner.py); several: compared side by side")
     parser.add_argument("--quick", action="store_true", help="4 submissions: checks that it runs, not the speed")
     args = parser.parse_args(argv)

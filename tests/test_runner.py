@@ -75,3 +75,25 @@ def test_nbgrader_runs_through_the_runner(tmp_path):
     assert forked.args == ["nbgrader", "--version"]
     failed = runner.run(["autograde", "no-such-assignment"], tmp_path, env)
     assert failed.returncode != 0 and "no-such-assignment" in failed.stdout
+
+
+def test_the_course_launches_through_the_runner_unless_told_otherwise(tmp_path, monkeypatch):
+    """Course.nbgrader forks from the server by default, runs `python -m nbgrader` with
+    CNN_GRADE_LAUNCH=subprocess, and refuses a launch it does not know (rather than guessing)."""
+    from course import Course
+
+    course = Course(REPO)
+    calls = []
+    monkeypatch.setattr(runner, "run", lambda *a: calls.append(a) or runner.call(report, ["0"], tmp_path, {}))
+    monkeypatch.delenv("CNN_GRADE_LAUNCH", raising=False)
+    course.nbgrader("--version")
+    assert len(calls) == 1 and calls[0][0] == ["--version"]
+    monkeypatch.setenv("CNN_GRADE_LAUNCH", "subprocess")
+    assert "nbgrader version" in course.nbgrader("--version").stdout and len(calls) == 1
+    monkeypatch.setenv("CNN_GRADE_LAUNCH", "threads")
+    try:
+        course.nbgrader("--version")
+    except ValueError as exc:
+        assert "CNN_GRADE_LAUNCH='threads'" in str(exc)
+    else:
+        raise AssertionError("an unknown launch was accepted")
