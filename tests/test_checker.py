@@ -1,12 +1,14 @@
 """autograder/checker.py: test cells run in the grading process, and nothing the student's kernel does
 changes their verdict beyond the values its functions return.
 
-Fast tests check the plain-data format (cnncourse.remote) and the checker's pieces. The slow batch
-grades, beside the solution, each hostile answer tests/answers/ASSIGNMENT/checker_*.py of every checked
-exercise that has some (01, 03, 04, 05): a wrong answer plus an attack that beats a defence inside the
-student's process (the guard of guard.py), or abuses what the checker offers the kernel (the test's own
-functions called back, the kernel's clock, the state it leaves in the arguments). Each names, in a
-``# same-as:`` line, the plain wrong answer it must score exactly like, test by test.
+Fast tests check the plain-data format (cnncourse.remote) and the checker's pieces. The slow tests read
+each checked exercise's grading batch (test_grading.py's step grade-ASSIGNMENT, graded once per session),
+which holds, beside the solution and the wrong answers, each hostile answer
+tests/answers/ASSIGNMENT/checker_*.py of the exercises that have some (01, 03, 04, 05): a wrong answer
+plus an attack that beats a defence inside the student's process (the guard of guard.py), or abuses what
+the checker offers the kernel (the test's own functions called back, the kernel's clock, the state it
+leaves in the arguments). Each names, in a ``# same-as:`` line, the plain wrong answer of the same batch
+it must score exactly like, test by test.
 """
 
 from __future__ import annotations
@@ -19,8 +21,7 @@ import numpy as np
 import pytest
 
 import steps
-from grading import (ANSWERS, REPO, Course, answers, error_names, make_course, read_answer, scores_from_json,
-                     scores_to_json, solution_sources, submit)
+from grading import ANSWERS, REPO, Course, answers, error_names, scores_from_json
 
 from checker import Remote, StudentError, free_names, student_exception  # noqa: E402  (autograder/)
 from cnncourse import checks, remote
@@ -210,29 +211,29 @@ def _sandbox_available() -> bool:
     return unshare_prefix() is not None
 
 
-@pytest.fixture
-def batch():
+def graded_batch(assignment: str):
+    """(course, scores, failures) of ASSIGNMENT's grading batch (test_grading.py's step grade-ASSIGNMENT)."""
     if not _sandbox_available():
         pytest.skip("no sandbox here: `unshare --net --mount` needs root or user namespaces")
-    data = steps.result("checker-batch")
-    return (Course(data["root"]), {a: scores_from_json(s) for a, s in data["scores"].items()}, data["failures"])
+    data = steps.result(f"grade-{assignment}")
+    return Course(data["root"]), scores_from_json(data["scores"]), data["failures"]
 
 
-@steps.step("checker-batch", cost=600)
-def _grade_checker_batch(folder):
-    course = make_course(folder)
-    course.release(ATTACKED)
-    scores, failures = {}, {}
-    for a in ATTACKED:
-        sol = solution_sources(course, a)
-        submit(course, a, "solution", sol)
-        for name in sorted({same_as(a, answer.name) for answer in HOSTILE[a]}):
-            submit(course, a, name, {**sol, **read_answer(ANSWERS / a / f"{name}.py").cells})
-        for answer in HOSTILE[a]:
-            submit(course, a, answer.name, {**sol, **answer.cells})
-        failures[a] = course.autograde(a, jobs=2)
-        scores[a] = scores_to_json(course.scores(a))
-    return {"root": str(course.root), "scores": scores, "failures": failures}
+def per_attacked(params):
+    """Parametrize over ATTACKED (or CASES): each case reads its own assignment's grading step."""
+    return [pytest.param(*((p,) if isinstance(p, str) else p), marks=pytest.mark.step(
+        f"grade-{p if isinstance(p, str) else p[0]}")) for p in params]
+
+
+def test_every_attack_names_a_plain_wrong_answer_that_fails_the_same_tests():
+    """What makes 'scores exactly like its same-as answer' mean something: that answer is a wrong_*
+    answer graded in the same batch, and both declare the same failing tests."""
+    for assignment in ATTACKED:
+        plain = {a.name: a for a in answers(assignment, "wrong_")}
+        for attack in HOSTILE[assignment]:
+            base = same_as(assignment, attack.name)
+            assert base in plain, f"{assignment}/{attack.name}: same-as {base} is not a wrong_* answer"
+            assert sorted(attack.expect_fail) == sorted(plain[base].expect_fail), (attack.name, base)
 
 
 def by_test(scores, student):
@@ -253,22 +254,19 @@ def hidden_lines(assignment: str) -> list[str]:
 
 
 @pytest.mark.slow
-@pytest.mark.step("checker-batch")
-@pytest.mark.parametrize("assignment", ATTACKED)
-def test_the_solution_keeps_full_marks_beside_hostile_submissions(batch, assignment):
-    course, scores, failures = batch
-    assert not failures[assignment], failures[assignment]
-    solution = scores[assignment]["solution"]
+@pytest.mark.parametrize("assignment", per_attacked(ATTACKED))
+def test_the_solution_keeps_full_marks_in_a_batch_with_hostile_submissions(assignment):
+    course, scores, failures = graded_batch(assignment)
+    assert not failures, failures
+    solution = scores["solution"]
     assert solution.auto_max > 0 and solution.auto_score == solution.auto_max
 
 
 @pytest.mark.slow
-@pytest.mark.step("checker-batch")
-@pytest.mark.parametrize("assignment, name", CASES)
-def test_an_attack_earns_exactly_what_the_same_wrong_answer_earns_without_it(batch, assignment, name):
-    course, scores, failures = batch
-    scores = scores[assignment]
-    assert name not in failures[assignment], failures[assignment].get(name)
+@pytest.mark.parametrize("assignment, name", per_attacked(CASES))
+def test_an_attack_earns_exactly_what_the_same_wrong_answer_earns_without_it(assignment, name):
+    course, scores, failures = graded_batch(assignment)
+    assert name not in failures, failures.get(name)
     baseline = same_as(assignment, name)
     assert by_test(scores, name) == by_test(scores, baseline), (by_test(scores, name), by_test(scores, baseline))
     assert scores[name].auto_score < scores[name].auto_max
@@ -278,15 +276,14 @@ def test_an_attack_earns_exactly_what_the_same_wrong_answer_earns_without_it(bat
 
 
 @pytest.mark.slow
-@pytest.mark.step("checker-batch")
-@pytest.mark.parametrize("assignment", ATTACKED)
-def test_hidden_tests_never_reach_the_graded_outputs(batch, assignment):
+@pytest.mark.parametrize("assignment", per_attacked(ATTACKED))
+def test_hidden_tests_never_reach_the_graded_outputs(assignment):
     """The test cells never enter the kernel, so In, _ih, gc and the callers' frames hold no hidden test;
     the checker's error outputs show messages, not source lines."""
-    course, scores, _ = batch
+    course, scores, _ = graded_batch(assignment)
     lines = hidden_lines(assignment)
     assert len(lines) > 20
-    for student in scores[assignment]:
+    for student in scores:  # every student of the batch: the release, the solution, right, wrong, hostile
         nb = nbformat.read(course.autograded_notebook(assignment, student), as_version=4)
         outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
         text = "\n".join(str(o.get("text", "")) + str(o.get("evalue", "")) + "\n".join(o.get("traceback", []))
@@ -306,9 +303,9 @@ def _test_output(course, assignment: str, student: str, grade_id: str) -> str:
 
 
 @pytest.mark.slow
-@pytest.mark.step("checker-batch")
-def test_torch_cannot_be_imported_in_the_kernel_by_any_route(batch):
-    course, scores, _ = batch
+@pytest.mark.step(f"grade-{A}")
+def test_torch_cannot_be_imported_in_the_kernel_by_any_route():
+    course, scores, _ = graded_batch(A)
     for name in ("checker_torch_thread", "checker_torch_map", "checker_torch_importlib", "wrong_calls_torch"):
         text = _test_output(course, A, name, "test_conv2d_basic")
         assert "torch is not available in this exercise (NumPy only)" in text, (name, text[-2000:])
@@ -317,10 +314,10 @@ def test_torch_cannot_be_imported_in_the_kernel_by_any_route(batch):
 
 
 @pytest.mark.slow
-@pytest.mark.step("checker-batch")
-def test_the_tests_functions_called_back_refuse_what_is_not_theirs(batch):
+@pytest.mark.step("grade-03-backprop")
+def test_the_tests_functions_called_back_refuse_what_is_not_theirs():
     """Exercise 03's numerical_gradient(f, x): f runs in the grader on plain data only, during its own call."""
-    course, _, _ = batch
+    course, _, _ = graded_batch("03-backprop")
     text = _test_output(course, "03-backprop", "checker_callback_abuse", "test_numerical_gradient")
     for attempt in ("f(an object) -> raised", "f(a function) -> raised", "f(the kernel's namespace) -> raised",
                     "f(a proxy of a kernel object) -> raised", "input() -> raised EOFError",

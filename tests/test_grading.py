@@ -5,6 +5,8 @@ For each assignment in solutions/, one temporary course is released and graded w
 - ``release``: the release untouched                             -> zero, every test failing in its own code
 - ``correct_*`` (tests/answers/ASSIGNMENT/): other correct styles -> full marks
 - ``wrong_*``: typical mistakes                                  -> exactly the tests they declare fail
+- ``checker_*``: a wrong answer plus an attack on the grader (where a sandbox can run): test_checker.py
+  reads them from the same batch, beside the plain wrong answer each must score exactly like
 """
 
 from __future__ import annotations
@@ -18,12 +20,15 @@ import steps
 from grading import (REPO, Course, answers, error_names, make_course, scores_from_json, scores_to_json,
                      solution_sources, submit)
 
+from sandbox import unshare_prefix  # noqa: E402  (autograder/, on the path once grading is imported)
+
 ASSIGNMENTS = sorted(p.name for p in (REPO / "solutions").iterdir() if p.is_dir())
 pytestmark = pytest.mark.slow
 # Each assignment's batch is graded once per session (tests/steps.py), whichever worker runs its tests.
 per_assignment = pytest.mark.parametrize(
     "assignment", [pytest.param(a, marks=pytest.mark.step(f"grade-{a}")) for a in ASSIGNMENTS])
-COST = {"05-numpy-cnn": 200, "07-training": 240, "04-fast-convolution": 200}  # rough seconds, for the queue
+# rough seconds, for the queue
+COST = {"01-convolution": 300, "05-numpy-cnn": 220, "07-training": 240, "04-fast-convolution": 220}
 
 
 @pytest.fixture
@@ -45,10 +50,11 @@ def _grade(assignment, folder):
     solution = solution_sources(course, assignment)
     submit(course, assignment, "solution", solution)
     submit(course, assignment, "release", None)
-    for answer in answers(assignment, "correct_") + answers(assignment, "wrong_"):
+    hostile = answers(assignment, "checker_") if unshare_prefix() is not None else []
+    for answer in answers(assignment, "correct_") + answers(assignment, "wrong_") + hostile:
         submit(course, assignment, answer.name, {**solution, **answer.cells})
-    course.autograde(assignment)
-    return {"root": str(course.root), "scores": scores_to_json(course.scores(assignment))}
+    failures = course.autograde(assignment)
+    return {"root": str(course.root), "scores": scores_to_json(course.scores(assignment)), "failures": failures}
 
 
 for _a in ASSIGNMENTS:
