@@ -22,6 +22,7 @@
 #   make bench         - exercise 04's convolution vs PyTorch and the naive loops (CPU)
 #   make bench-train   - training throughput: DataLoader recipe vs on-device pipeline (BENCH_ARGS=--quick on a CPU)
 #   make bench-grade   - grading speed: 20 submissions of exercise 01 with --jobs 1 and 2 (minutes)
+#   make mutants       - mutation testing of the hidden tests, exercises 01-05 (MUTANTS_ARGS="--exercise 01 --jobs 2")
 SHELL := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
 PYTHON ?= python3
@@ -32,9 +33,9 @@ export PATH := $(BIN):$(PATH)
 JOBS ?= 2
 
 .PHONY: book test test-fast test-slow lint lock release grade samples clean-grades clean-book help data bench bench-train bench-grade \
-	validate lab formgrader student-edition
+	validate lab formgrader student-edition mutants
 help:
-	@sed -n '1,24p' Makefile
+	@sed -n '1,25p' Makefile
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -94,6 +95,10 @@ bench: $(VENV)/.installed
 
 bench-grade: $(VENV)/.installed
 	$(PY) benchmarks/grade_speed.py $(BENCH_ARGS)
+
+# Survivors are missing tests or equivalent programs (tests/mutants_equivalent.txt); report in benchmarks/results/
+mutants: $(VENV)/.installed
+	$(PY) benchmarks/mutants.py $(MUTANTS_ARGS)
 
 # Everything grading wrote, so that a trial run (make samples) does not mix with a real class.
 GRADES_FILES := autograder/submitted autograder/autograded autograder/feedback autograder/reports \
