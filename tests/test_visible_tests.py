@@ -23,17 +23,24 @@ import pytest
 from grading import ANSWERS, REPO, answers, solution_cells
 from visible import run_visible
 
-ASSIGNMENTS = ["01-convolution", "02-pooling-activations", "06-pytorch-models", "07-training",
-               "08-transfer-augmentation"]
-# Test cells that take seconds (exercise 07's test_fit trains a CNN for 12 epochs): they run only for the
-# answers declared to fail them, which fail on their first checks, before the training; the solution and
-# the correct answers are shown to pass them by tests/test_grading.py.
-EXPENSIVE = {"07-training": frozenset({"test_fit"})}
+ASSIGNMENTS = ["01-convolution", "02-pooling-activations", "03-backprop", "04-fast-convolution", "05-numpy-cnn",
+               "06-pytorch-models", "07-training", "08-transfer-augmentation"]
+# Test cells that take seconds (exercise 07's test_fit trains a CNN for 12 epochs) or time the code (exercise
+# 04's test_speed, a ratio of timings that a loaded machine blurs): they run only for the answers declared to
+# fail them, which fail on their first checks or by far; the solution and the correct answers are shown to
+# pass them by tests/test_grading.py.
+EXPENSIVE = {"04-fast-convolution": frozenset({"test_speed"}), "07-training": frozenset({"test_fit"})}
 # The mistakes the visible tests must name (issue 16), among the declarations of the answer files.
 REQUIRED_HINTS = [
     ("01-convolution", "wrong_flipped_kernel", "test_cross_correlate2d", "cross-correlation does not flip"),
     ("01-convolution", "wrong_flipped_kernel", "test_conv2d_basic", "you flipped the kernel"),
     ("01-convolution", "wrong_pad_one_side", "test_zero_pad", "padded on one side only"),
+    ("03-backprop", "wrong_flip_ties_overwrite", "test_conv2d_backward_dx", "the kernel not flipped"),
+    ("03-backprop", "wrong_dilation_overlap_inplace", "test_conv2d_backward_dx", "taps are dilation pixels apart"),
+    ("04-fast-convolution", "wrong_col2im_overwrites_bias_missing", "test_col2im", "ADD the four copies"),
+    ("04-fast-convolution", "wrong_im2col_no_dilation", "test_im2col", "taps are dilation pixels apart"),
+    ("05-numpy-cnn", "wrong_momentum_eval_mode_layout_gradient", "test_batchnorm_running", "weighs the new batch"),
+    ("05-numpy-cnn", "wrong_spatial_bwd_no_transpose_probs_huge_lr", "test_cnn_forward", "before any softmax"),
     ("06-pytorch-models", "wrong_residual_relu_before_add", "test_residual_identity", "relu before the addition"),
 ]
 

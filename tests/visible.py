@@ -17,6 +17,7 @@ import contextlib
 import copy
 import io
 import os
+import types
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -94,7 +95,8 @@ def run_visible(assignment: str, cells: dict[str, str], skip: frozenset[str] = f
             if tests is not kernel:  # the checker: names the test reads from the student's kernel are proxies
                 for name, value in kernel.items():
                     if not name.startswith("__") and name not in tests:
-                        tests[name] = _Proxy(value) if callable(value) else copy.deepcopy(value)
+                        tests[name] = (value if isinstance(value, types.ModuleType) else  # a module the answer imported
+                                       _Proxy(value) if callable(value) else copy.deepcopy(value))
             start = time.perf_counter()
             error = _run(cell.source, grade_id, tests)
             outcomes[grade_id] = Outcome(grade_id, error, time.perf_counter() - start)

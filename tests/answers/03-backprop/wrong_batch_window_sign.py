@@ -3,6 +3,12 @@
 # the window; avg-pool gradient not divided by the window size; relu_backward masking with dout > 0;
 # one-sided numerical differences; relative error without the denominator.
 # expect-fail: test_conv2d_backward_basic test_conv2d_backward_dw test_maxpool2d_backward test_maxpool2d_backward_ties test_avgpool2d_backward test_relu_backward test_numerical_gradient test_relative_error
+# visible-fail: test_avgpool2d_backward test_conv2d_backward_basic test_conv2d_backward_dw test_maxpool2d_backward test_maxpool2d_backward_ties test_numerical_gradient test_relative_error test_relu_backward
+# visible-hint: test_conv2d_backward_basic: one image's gradient only: sum over the batch
+# visible-hint: test_relu_backward: Use the sign of x (x > 0), not of dout
+# visible-hint: test_maxpool2d_backward: Only the maximum (3) receives the gradient
+# visible-hint: test_avgpool2d_backward: gets dout / 4
+# visible-hint: test_numerical_gradient: Perturb each element by +h and -h
 # %% [conv2d_backward]
 def conv2d_backward(dout, x, w, stride=1, padding=0, dilation=1):
     sh, sw = as_pair(stride, "stride")

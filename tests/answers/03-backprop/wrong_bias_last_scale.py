@@ -4,6 +4,11 @@
 # without multiplying by dout; numerical gradient divided by h instead of 2h; relative error as one global
 # ratio max|a - b| / max(|a| + |b|) instead of the elementwise maximum.
 # expect-fail: test_conv2d_backward_basic test_conv2d_backward_db test_maxpool2d_backward test_maxpool2d_backward_ties test_avgpool2d_backward test_relu_backward test_numerical_gradient test_relative_error
+# visible-fail: test_avgpool2d_backward test_conv2d_backward_basic test_conv2d_backward_db test_maxpool2d_backward test_maxpool2d_backward_ties test_numerical_gradient test_relative_error test_relu_backward
+# visible-hint: test_conv2d_backward_db: sum dout over the batch and both spatial axes
+# visible-hint: test_maxpool2d_backward: only the first in row-major order receives the gradient
+# visible-hint: test_relu_backward: multiply it by dout
+# visible-hint: test_relative_error: take the maximum of the ELEMENTWISE ratios
 # %% [conv2d_backward]
 def conv2d_backward(dout, x, w, stride=1, padding=0, dilation=1):
     sh, sw = as_pair(stride, "stride")

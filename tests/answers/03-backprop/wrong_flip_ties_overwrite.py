@@ -4,6 +4,12 @@
 # passing the gradient at x == 0 (x >= 0); numerical gradient that does not restore x; relative error
 # without the 1e-8 floor (nan for zeros).
 # expect-fail: test_conv2d_backward_basic test_conv2d_backward_dx test_maxpool2d_backward test_maxpool2d_backward_ties test_avgpool2d_backward test_relu_backward test_numerical_gradient test_relative_error
+# visible-fail: test_avgpool2d_backward test_conv2d_backward_dx test_maxpool2d_backward test_maxpool2d_backward_ties test_numerical_gradient test_relative_error test_relu_backward
+# visible-hint: test_conv2d_backward_dx: the kernel NOT flipped
+# visible-hint: test_maxpool2d_backward: only the first in row-major order
+# visible-hint: test_relu_backward: not where x >= 0
+# visible-hint: test_numerical_gradient: restore each element
+# visible-hint: test_relative_error: divide by the floor 1e-8
 # %% [conv2d_backward]
 def conv2d_backward(dout, x, w, stride=1, padding=0, dilation=1):
     sh, sw = as_pair(stride, "stride")

@@ -2,6 +2,8 @@
 # cnncourse.checks.relative_error, instead of computing them with NumPy (the hidden test forbids calls
 # into cnncourse; at grading time the student's kernel watches the call and reports it).
 # expect-fail: test_relative_error
+# visible-fail: test_relative_error
+# visible-hint: test_relative_error: this exercise must be solved with NumPy alone
 # %% [relative_error]
 from cnncourse import checks as _course_checks
 

@@ -1,6 +1,9 @@
 # Two independent mistakes: col2im returns the PADDED image (padding rows and columns not dropped);
 # conv2d_forward_fast reshapes the product to (N, C_out, W_out, H_out), which is wrong for non-square outputs.
 # expect-fail: test_col2im test_forward test_backward_dx test_speed
+# visible-fail: test_backward_dx test_col2im test_forward test_speed
+# visible-hint: test_col2im: drop the padding rows and columns
+# visible-hint: test_forward: (H_out first)
 # %% [col2im]
 def col2im(cols, x_shape, kh, kw, stride=1, padding=0, dilation=1):
     (sh, sw), (ph, pw), (dh, dw) = as_pair(stride), as_pair(padding), as_pair(dilation)

@@ -2,6 +2,9 @@
 # conv2d_forward_fast gets correct values from PyTorch instead of NumPy (the grader's kernel has no torch:
 # every test that calls it fails, the speed test too).
 # expect-fail: test_col2im test_forward test_backward_dx test_speed
+# visible-fail: test_backward_dx test_col2im test_forward test_speed
+# visible-hint: test_col2im: With stride 2 the four 2x2 windows do not overlap
+# visible-hint: test_forward: torch is not available in this exercise
 # %% [col2im]
 def col2im(cols, x_shape, kh, kw, stride=1, padding=0, dilation=1):
     (sh, sw), (ph, pw), (dh, dw) = as_pair(stride), as_pair(padding), as_pair(dilation)

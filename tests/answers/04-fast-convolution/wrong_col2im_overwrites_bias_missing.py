@@ -2,6 +2,9 @@
 # col2im ASSIGNS (=) where windows overlap instead of adding (+=), so overlapping contributions are lost;
 # conv2d_forward_fast forgets the bias.
 # expect-fail: test_col2im test_forward test_backward_dx test_speed
+# visible-fail: test_backward_dx test_col2im test_forward test_speed
+# visible-hint: test_col2im: must ADD the four copies, not overwrite
+# visible-hint: test_forward: lacks the bias
 # %% [col2im]
 def col2im(cols, x_shape, kh, kw, stride=1, padding=0, dilation=1):
     (sh, sw), (ph, pw), (dh, dw) = as_pair(stride), as_pair(padding), as_pair(dilation)

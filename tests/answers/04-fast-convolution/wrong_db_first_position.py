@@ -1,5 +1,7 @@
 # Wrong: dw uses only the first image of the batch, db is not summed over positions (only (0, 0) counts).
 # expect-fail: test_backward_dw_db
+# visible-fail: test_backward_dw_db
+# visible-hint: test_backward_dw_db: check that you sum over the batch
 # %% [conv2d_backward_fast]
 def conv2d_backward_fast(dout, x, w, stride=1, padding=0, dilation=1):
     n = x.shape[0]

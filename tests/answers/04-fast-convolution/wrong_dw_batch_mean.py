@@ -1,5 +1,7 @@
 # Wrong: dw is averaged over the batch instead of summed (and db averaged over positions).
 # expect-fail: test_backward_dw_db
+# visible-fail: test_backward_dw_db
+# visible-hint: test_backward_dw_db: the batch MEAN of the per-image gradients
 # %% [conv2d_backward_fast]
 def conv2d_backward_fast(dout, x, w, stride=1, padding=0, dilation=1):
     n = x.shape[0]

@@ -1,6 +1,8 @@
 # Wrong: im2col returns one ROW per output position, shape (N, H_out*W_out, C*kh*kw), the transpose of
 # the documented layout (the forward pass below is adapted to it, so only im2col's test fails).
 # expect-fail: test_im2col test_col2im
+# visible-fail: test_col2im test_im2col
+# visible-hint: test_im2col: cols has shape (N, C*kh*kw, H_out*W_out)
 # %% [im2col]
 def im2col(x, kh, kw, stride=1, padding=0, dilation=1):
     (sh, sw), (ph, pw), (dh, dw) = as_pair(stride), as_pair(padding), as_pair(dilation)

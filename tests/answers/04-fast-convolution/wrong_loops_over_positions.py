@@ -1,6 +1,8 @@
 # Correct values, but a Python loop over output positions (vectorised over the batch and channels):
 # no faster than the naive loops, so the speed test fails.
 # expect-fail: test_speed
+# visible-fail: test_speed
+# visible-hint: test_speed: do not loop over output positions in Python
 # %% [conv2d_forward_fast]
 def conv2d_forward_fast(x, w, b=None, stride=1, padding=0, dilation=1):
     (sh, sw), (ph, pw), (dh, dw) = as_pair(stride), as_pair(padding), as_pair(dilation)

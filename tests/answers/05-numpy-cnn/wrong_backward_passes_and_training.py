@@ -2,6 +2,11 @@
 # (dx = dout * gamma / std); spatial batch norm flattens with x.reshape(-1, C), mixing channels;
 # dropout's backward pass scales by 1/p; train_cnn runs one epoch with a tiny learning rate.
 # expect-fail: test_batchnorm_backward test_spatial_batchnorm_forward test_dropout_backward test_train_cnn test_spatial_batchnorm_backward
+# visible-fail: test_batchnorm_backward test_dropout_backward test_spatial_batchnorm_backward test_spatial_batchnorm_forward test_train_cnn
+# visible-hint: test_batchnorm_backward: dx has three terms
+# visible-hint: test_dropout_backward: dx = dout * mask / (1 - p)
+# visible-hint: test_spatial_batchnorm_forward: flatten with the channels last
+# visible-hint: test_train_cnn: the learning rate and the epochs
 # %% [batchnorm_backward]
 def batchnorm_backward(dout, cache):
     x_hat, gamma, inv_std = cache

@@ -2,6 +2,11 @@
 # unbiased one); dropout's backward pass returns dout unchanged; train_cnn rebinds a loop variable
 # (p = p - lr * g), so the parameters never change.
 # expect-fail: test_batchnorm_running test_dropout_backward test_train_cnn test_spatial_batchnorm_forward
+# visible-fail: test_batchnorm_running test_dropout_backward test_spatial_batchnorm_forward test_train_cnn
+# visible-hint: test_batchnorm_running: running_var takes the UNBIASED batch variance
+# visible-hint: test_spatial_batchnorm_forward: the UNBIASED variance of each channel
+# visible-hint: test_dropout_backward: with the mask of the forward pass
+# visible-hint: test_train_cnn: that params are updated in place
 # %% [batchnorm_forward]
 def batchnorm_forward(x, gamma, beta, bn_param):
     mode = bn_param["mode"]

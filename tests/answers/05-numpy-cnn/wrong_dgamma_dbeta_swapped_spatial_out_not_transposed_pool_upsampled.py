@@ -2,6 +2,10 @@
 # correctly but reshapes the output straight to (N, C, H, W) without moving the channels back;
 # cnn_loss sends the max-pool gradient to all four pixels of each window (np.repeat) instead of the maximum.
 # expect-fail: test_batchnorm_backward test_spatial_batchnorm_forward test_cnn_gradients test_spatial_batchnorm_backward
+# visible-fail: test_batchnorm_backward test_cnn_gradients test_spatial_batchnorm_backward test_spatial_batchnorm_forward
+# visible-hint: test_batchnorm_backward: dgamma and dbeta are swapped
+# visible-hint: test_spatial_batchnorm_forward: move them back (transpose(0, 3, 1, 2))
+# visible-hint: test_cnn_gradients: Backpropagate through the max pool (only the maximum of each window)
 # %% [batchnorm_backward]
 def batchnorm_backward(dout, cache):
     x_hat, gamma, inv_std = cache

@@ -2,6 +2,10 @@
 # the batch); spatial batch norm computes statistics per (channel, row, column) over the batch only;
 # cnn_loss skips the ReLU in the backward pass.
 # expect-fail: test_batchnorm_backward test_spatial_batchnorm_forward test_cnn_gradients test_spatial_batchnorm_backward
+# visible-fail: test_batchnorm_backward test_cnn_gradients test_spatial_batchnorm_backward test_spatial_batchnorm_forward
+# visible-hint: test_batchnorm_backward: dbeta sums dout over the batch
+# visible-hint: test_spatial_batchnorm_forward: not per pixel over the batch only
+# visible-hint: test_cnn_gradients: the ReLU (only where its input > 0)
 # %% [batchnorm_backward]
 def batchnorm_backward(dout, cache):
     x_hat, gamma, inv_std = cache

@@ -1,6 +1,11 @@
 # Three independent mistakes: batch norm uses the batch's statistics in eval mode too; dropout's
 # backward pass applies the mask without the 1/(1-p) scale; train_cnn climbs the gradient (+= lr * grad).
 # expect-fail: test_batchnorm_eval test_dropout_backward test_train_cnn test_spatial_batchnorm_forward
+# visible-fail: test_batchnorm_eval test_dropout_backward test_spatial_batchnorm_forward test_train_cnn
+# visible-hint: test_batchnorm_eval: In eval mode use running_mean and running_var
+# visible-hint: test_spatial_batchnorm_forward: In eval mode normalise with running_mean and running_var
+# visible-hint: test_dropout_backward: dx = dout * mask / (1 - p)
+# visible-hint: test_train_cnn: check the sign of the update
 # %% [batchnorm_forward]
 def batchnorm_forward(x, gamma, beta, bn_param):
     mode = bn_param["mode"]

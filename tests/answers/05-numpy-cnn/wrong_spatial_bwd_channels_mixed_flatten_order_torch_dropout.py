@@ -2,6 +2,10 @@
 # moving the channels back; cnn_loss un-flattens the gradient in (N, 4, 4, F) order although the forward
 # pass flattened (N, F, 4, 4); dropout_forward calls torch.nn.functional.dropout.
 # expect-fail: test_spatial_batchnorm_backward test_cnn_gradients test_dropout_train test_dropout_backward test_dropout_eval
+# visible-fail: test_cnn_gradients test_dropout_backward test_dropout_eval test_dropout_train test_spatial_batchnorm_backward
+# visible-hint: test_spatial_batchnorm_backward: move the channels back in dx
+# visible-hint: test_cnn_gradients: in the same order as the forward flatten
+# visible-hint: test_dropout_train: torch is not available in this exercise
 # %% [spatial_batchnorm_backward]
 def spatial_batchnorm_backward(dout, cache):
     n, c, h, w = dout.shape

@@ -2,6 +2,9 @@
 # forward pass moved the channels last; cnn_loss returns softmax probabilities instead of the scores;
 # train_cnn uses a learning rate so large that training diverges.
 # expect-fail: test_spatial_batchnorm_backward test_cnn_forward test_train_cnn
+# visible-fail: test_cnn_forward test_spatial_batchnorm_backward test_train_cnn
+# visible-hint: test_cnn_forward: before any softmax
+# visible-hint: test_train_cnn: the learning rate
 # %% [spatial_batchnorm_backward]
 def spatial_batchnorm_backward(dout, cache):
     n, c, h, w = dout.shape

@@ -1,6 +1,9 @@
 # Two independent mistakes: spatial_batchnorm_backward sums dgamma and dbeta over the batch only (one
 # value per channel AND pixel); cnn_loss returns a zero gradient for the convolution's bias.
 # expect-fail: test_spatial_batchnorm_backward test_cnn_gradients
+# visible-fail: test_cnn_gradients test_spatial_batchnorm_backward
+# visible-hint: test_spatial_batchnorm_backward: dbeta[c] sums dout[:, c] over the batch and all positions
+# visible-hint: test_cnn_gradients: db1 comes from layers.conv_backward
 # %% [spatial_batchnorm_backward]
 def spatial_batchnorm_backward(dout, cache):
     n, c, h, w = dout.shape

@@ -2,6 +2,10 @@
 # units by 1/p instead of 1/(1-p); init_cnn ignores the seed; the softmax is computed without
 # subtracting the maximum (overflows to nan for large logits).
 # expect-fail: test_batchnorm_running test_dropout_train test_init_cnn test_softmax_cross_entropy_stable test_spatial_batchnorm_forward
+# visible-fail: test_batchnorm_running test_dropout_train test_init_cnn test_softmax_cross_entropy_stable test_spatial_batchnorm_forward
+# visible-hint: test_init_cnn: the same seed gives the same parameters
+# visible-hint: test_dropout_train: Kept units are scaled by 1 / (1 - p)
+# visible-hint: test_softmax_cross_entropy_stable: Subtract each row's maximum before np.exp
 # %% [batchnorm_forward]
 def batchnorm_forward(x, gamma, beta, bn_param):
     mode = bn_param["mode"]

@@ -2,6 +2,12 @@
 # batch norm normalises with the UNBIASED variance (1/(N-1)); dropout does not rescale the kept units;
 # init_cnn starts every weight at zero; the cross-entropy is summed over the batch, not averaged.
 # expect-fail: test_batchnorm_train test_dropout_train test_init_cnn test_softmax_cross_entropy test_batchnorm_backward test_cnn_forward test_dropout_backward test_softmax_cross_entropy_stable test_spatial_batchnorm_backward test_spatial_batchnorm_forward test_train_cnn
+# visible-fail: test_batchnorm_backward test_batchnorm_train test_cnn_forward test_dropout_backward test_dropout_train test_init_cnn test_softmax_cross_entropy test_softmax_cross_entropy_stable test_spatial_batchnorm_backward test_spatial_batchnorm_forward test_train_cnn
+# visible-hint: test_batchnorm_train: BIASED variance
+# visible-hint: test_spatial_batchnorm_forward: Normalise with the BIASED variance
+# visible-hint: test_init_cnn: He's standard deviation sqrt(2 / fan_in)
+# visible-hint: test_cnn_forward: MEAN softmax cross-entropy
+# visible-hint: test_dropout_train: Kept units are scaled by 1 / (1 - p)
 # %% [batchnorm_forward]
 def batchnorm_forward(x, gamma, beta, bn_param):
     mode = bn_param["mode"]
