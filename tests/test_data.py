@@ -43,8 +43,8 @@ def test_texture_patches_are_crops_of_their_pictures_from_disjoint_regions():
     assert np.all(data.where_test[:, 1] >= cuts[data.y_test]), "a test patch reaches the training region"
     cat = load_photo("chelsea", gray=True)                       # class "cat": the same picture, same luma
     assert cuts[data.classes.index("cat")] == round(cat.shape[1] * 0.7)
-    for x, y, (r, c) in [*zip(data.x_train, data.y_train, data.where_train),
-                         *zip(data.x_test, data.y_test, data.where_test)]:
+    for x, y, (r, c) in [*zip(data.x_train, data.y_train, data.where_train, strict=True),
+                         *zip(data.x_test, data.y_test, data.where_test, strict=True)]:
         if data.classes[y] == "cat":
             np.testing.assert_allclose(x[0], cat[r:r + 32, c:c + 32], atol=1e-6)
     again = load_texture_patches(n_train=6, n_test=3, size=32, test_fraction=0.3, seed=1)

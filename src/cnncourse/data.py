@@ -121,7 +121,7 @@ def load_texture_patches(n_train: int = 400, n_test: int = 100, size: int = 32, 
         for name, n, first, last in (("train", n_train, 0, cut - size), ("test", n_test, cut, width - size)):
             rows = rng.integers(0, height - size + 1, n)
             cols = rng.integers(first, last + 1, n)
-            split[name][0].append(np.stack([image[r:r + size, c:c + size] for r, c in zip(rows, cols)]))
+            split[name][0].append(np.stack([image[r:r + size, c:c + size] for r, c in zip(rows, cols, strict=True)]))
             split[name][1].append(np.full(n, label, dtype=np.int64))
             split[name][2].append(np.stack([rows, cols], axis=1))
     (x_tr, y_tr, w_tr), (x_te, y_te, w_te) = ((np.concatenate(xs)[:, None], np.concatenate(ys), np.concatenate(ws))
