@@ -20,7 +20,7 @@ CHAPTERS = ROOT / "book" / "chapters"
 HTML = ROOT / "book" / "_build" / "html" / "chapters"
 BUILT = [pytest.mark.slow, pytest.mark.step("book")]  # the tests that read the built pages
 CHECKED = ["beyond", "pytorch", "pooling", "padding-stride-dilation", "convolution", "practical-tips",
-           "history", "modern-cnns"]
+           "history", "modern-cnns", "what-a-cnn-sees"]
 
 
 def source(name):

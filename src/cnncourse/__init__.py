@@ -2,7 +2,7 @@
 
 Code that the book, the exercise notebooks and the tests all use lives here, once:
 
-- :mod:`cnncourse.data`     -- real, offline data sets (scikit-image photographs, scikit-learn digits)
+- :mod:`cnncourse.data`     -- real, offline data sets (scikit-image photographs and patches, scikit-learn digits)
 - :mod:`cnncourse.plotting` -- figures drawn by code (sliding windows, feature maps, block diagrams, animations)
 - :mod:`cnncourse.models`   -- parameter counts of PyTorch modules
 - :mod:`cnncourse.timing`   -- best-of-n timing, as the book, the benchmarks and exercise 04's speed test time code

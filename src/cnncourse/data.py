@@ -2,16 +2,20 @@
 
 - :func:`load_photo` -- scikit-image's sample photographs (``chelsea`` is a cat), as floats in [0, 1]
 - :func:`load_digits_images` -- scikit-learn's 8x8 handwritten digits (1,797 images), NCHW
+- :func:`load_texture_patches` -- grayscale patches cut from ten of scikit-image's photographs and textures,
+  one class per picture, training and test patches from disjoint regions
 - :class:`ArrayDataset` -- uint8 image arrays served as PIL images, for a DataLoader with transforms
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["load_photo", "to_grayscale", "load_digits_images", "ArrayDataset"]
+__all__ = ["load_photo", "to_grayscale", "load_digits_images", "load_texture_patches", "TexturePatches",
+           "TEXTURE_SOURCES", "ArrayDataset"]
 
 _PHOTOS = ("chelsea", "camera", "astronaut", "coffee", "rocket", "cat")
 _FILES = {"cat": "chelsea.png", "rocket": "rocket.jpg"}
@@ -60,6 +64,69 @@ def load_digits_images(dtype=np.float32) -> tuple[np.ndarray, np.ndarray]:
         table = np.loadtxt(file, delimiter=",")
     x = (table[:, :-1].reshape(-1, 8, 8) / 16.0).astype(dtype)[:, None, :, :]
     return x, table[:, -1].astype(np.int64)
+
+
+# class name -> file of skimage.data: four textures, six photographs (each read as grayscale)
+TEXTURE_SOURCES = {
+    "brick": "brick.png", "grass": "grass.png", "gravel": "gravel.png", "moon": "moon.png",
+    "coins": "coins.png", "text": "text.png", "stars": "hubble_deep_field.jpg", "tissue": "ihc.png",
+    "cat": "chelsea.png", "cameraman": "camera.png",
+}
+
+
+class TexturePatches(NamedTuple):
+    """What :func:`load_texture_patches` returns: float32 patches (N, 1, size, size) in [0, 1], int64 labels."""
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    classes: tuple[str, ...]
+    test_columns: tuple[int, ...]        # per class: the first column of the test region in its picture
+    where_train: np.ndarray              # (N, 2): each training patch's top-left (row, column) in its picture
+    where_test: np.ndarray
+
+
+def load_texture_patches(n_train: int = 400, n_test: int = 100, size: int = 32, test_fraction: float = 0.3,
+                         seed: int = 0, dtype=np.float32) -> TexturePatches:
+    """A small real data set: square grayscale patches of scikit-image's pictures, one class per picture.
+
+    For each class of :data:`TEXTURE_SOURCES` the picture (shipped with scikit-image, no download) is read
+    as grayscale in [0, 1] (ITU-R BT.601 luma for colour ones), and cut at a column into a left region, the
+    first ``1 - test_fraction`` of its width, and a right one. ``n_train`` patches of ``size x size`` are cut
+    at uniformly random positions entirely inside the left region and ``n_test`` inside the right one, so
+    no test patch shares a pixel with a training patch (patches of one split may overlap each other).
+
+    Returns a :class:`TexturePatches`: x_train (10 n_train, 1, size, size), y_train (10 n_train,) with
+    the class index, ordered class by class, x_test and y_test likewise, the class names, each picture's
+    first test column and each patch's top-left corner in its picture. The same ``seed`` gives the same
+    patches.
+    """
+    from PIL import Image
+    from skimage import data as skdata
+
+    rng = np.random.default_rng(seed)
+    split = {"train": ([], [], []), "test": ([], [], [])}
+    test_columns = []
+    for label, file in enumerate(TEXTURE_SOURCES.values()):
+        with Image.open(Path(skdata.__file__).parent / file) as picture:
+            image = np.asarray(picture.convert("RGB")).astype(np.float64) / 255.0
+        image = to_grayscale(image).astype(dtype)
+        height, width = image.shape
+        cut = int(round(width * (1 - test_fraction)))
+        if min(height, cut, width - cut) < size:
+            raise ValueError(f"{file} ({height} x {width}) cannot give {size} x {size} patches on both sides of "
+                             f"column {cut}: lower size or bring test_fraction nearer 0.5")
+        test_columns.append(cut)
+        for name, n, first, last in (("train", n_train, 0, cut - size), ("test", n_test, cut, width - size)):
+            rows = rng.integers(0, height - size + 1, n)
+            cols = rng.integers(first, last + 1, n)
+            split[name][0].append(np.stack([image[r:r + size, c:c + size] for r, c in zip(rows, cols, strict=True)]))
+            split[name][1].append(np.full(n, label, dtype=np.int64))
+            split[name][2].append(np.stack([rows, cols], axis=1))
+    (x_tr, y_tr, w_tr), (x_te, y_te, w_te) = ((np.concatenate(xs)[:, None], np.concatenate(ys), np.concatenate(ws))
+                                              for xs, ys, ws in split.values())
+    return TexturePatches(x_tr, y_tr, x_te, y_te, tuple(TEXTURE_SOURCES), tuple(test_columns), w_tr, w_te)
 
 
 class ArrayDataset:
