@@ -57,7 +57,18 @@ def nbgrader_main(args: list[str]) -> int:
 def _die_with_parent() -> None:
     """SIGTERM when the server that forked this process exits: the server exits with the process that
     started it (a grading worker that was killed, a coordinator stopped with Ctrl-C), and a command left
-    running would grade for nobody. SIGTERM, not SIGKILL: nbgrader then shuts its kernel down."""
+    running would grade for nobody. SIGTERM, not SIGKILL: nbgrader then shuts its kernel down.
+
+    multiprocessing gives every forked process the write end of the pipe by which the server learns that
+    its starter is gone (the server stays while a process holds it): this process lets go of it, so that
+    the server exits when its starter does, whatever commands are still running."""
+    from multiprocessing import forkserver
+
+    server = getattr(forkserver, "_forkserver", None)
+    alive = getattr(server, "_forkserver_alive_fd", None)
+    if alive is not None:
+        os.close(alive)
+        server._forkserver_alive_fd = None
     parent = os.getppid()
     try:
         import ctypes
