@@ -11,7 +11,8 @@ folder and never sees the real gradebook:
   gradebook holding this assignment only (its notebooks, test and solution cells, the tests' sources,
   the due date), copied from the real gradebook with nbgrader's API. ``settings`` are the grading limits
   of the coordinator's environment (``CNN_GRADE_*``, ``CNN_FEEDBACK_*``); ``hash`` is a content hash
-  of what decides a grade: the release, the gradebook's copy, the grading code and those settings.
+  of what decides a grade: the release, the gradebook's copy, the grading code and those settings;
+  ``hide``: the coordinator's course folder, which the sandbox also hides where it exists.
 - ``submission``: ``student``, ``files`` (the student's submitted folder: path -> bytes), ``hash``.
 
 The function lays out a course in a temporary folder of its own, runs ``nbgrader autograde`` and
@@ -173,7 +174,7 @@ def release_bundle(course, assignment: str, environ: dict[str, str] | None = Non
                                 "settings": {k: v for k, v in settings.items() if k not in NOT_HASHED}},
                                sort_keys=True).encode())
     return {"assignment": assignment, "files": files, "settings": settings, "hash": digest,
-            "notebooks": [nb["name"] for nb in dump["notebooks"]]}
+            "notebooks": [nb["name"] for nb in dump["notebooks"]], "hide": [str(course.root)]}
 
 
 def submission_of(course, assignment: str, student: str) -> dict:
@@ -260,7 +261,10 @@ def grade_submission(release: dict, submission: dict) -> dict:
         db_url = "sqlite:///" + str(autograder / "gradebook.db")
         env = {**os.environ, **release["settings"], "GRADEBOOK": db_url}  # never the real gradebook
         env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
-        proc = _nbgrader(["autograde", assignment, "--force", f"--student={student}"], autograder, env)
+        # the coordinator's course folder (its gradebook, solutions/) is hidden from student code as well, where
+        # it exists on this machine: the sandbox hides this temporary course, the checkout and the home folder
+        hide = [f"--SandboxedExecute.hide={path}" for path in release.get("hide", [])]
+        proc = _nbgrader(["autograde", assignment, "--force", f"--student={student}", *hide], autograder, env)
         log, feedback, feedback_error = proc.stdout, {}, None
         if proc.returncode == 0:
             fb = _nbgrader(["generate_feedback", assignment, "--force", f"--student={student}"], autograder, env)

@@ -265,9 +265,9 @@ def grading_blocks(grading) -> list:
                    + f"; {len(grading.skipped)} already graded (the same submission of the same release).")]
     workers = sorted(set(grading.workers) | set(grading.failed_on))
     if workers:
-        blocks.append(Table(["worker", "graded", "not graded"],
-                            [[w, str(grading.workers.get(w, 0)), ", ".join(sorted(grading.failed_on.get(w, [])))
-                              or "-"] for w in workers]))
+        blocks.append(Bullets([(w, f"graded {grading.workers.get(w, 0)}"
+                                + (f"; not graded: {', '.join(sorted(grading.failed_on[w]))}"
+                                   if grading.failed_on.get(w) else "")) for w in workers]))
     return blocks
 
 

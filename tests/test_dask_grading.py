@@ -17,6 +17,7 @@ not graded again here), and every submission is recorded once.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -24,6 +25,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -106,7 +108,13 @@ def _phase1_killed_worker(course) -> dict:
                     grading = [k for k in keys if str(k).startswith("grade-")]
                     running = _processes_under(folders[address]) if grading and address in folders else []
                     if running:  # the grading process is under way in the worker's temporary course
-                        killed.update(address=address, keys=[str(k) for k in grading], folder=folders[address])
+                        students = set()
+                        for p in running:  # its folder: WORKER_DIR/grade-STUDENT-RANDOM/autograder
+                            with contextlib.suppress(Exception):
+                                top = Path(p.cwd()).relative_to(folders[address]).parts[0]
+                                students.add(top.removeprefix("grade-").rsplit("-", 1)[0])
+                        killed.update(address=address, keys=[str(k) for k in grading], folder=folders[address],
+                                      students=sorted(students))
                         os.kill(pids[address], signal.SIGKILL)
                         killed["left"] = _wait_gone(running, 120)
                         return
@@ -217,7 +225,8 @@ def test_a_killed_worker_loses_no_submission(graded):
     assert phase1["engine"].startswith("the Dask cluster at tcp://")
     assert phase1["failures"] == {} and sorted(phase1["graded"]) == sorted(FIRST)
     # the killed worker's task ran again on another worker (or on its successor, at a new address)
-    (student,) = [s for s in FIRST if any(k.startswith(f"grade-{A}-{s}-") for k in killed["keys"])]
+    (student,) = killed["students"]  # whose grading process was running when its worker was killed
+    assert student in FIRST and any(k.startswith(f"grade-{A}-{student}-") for k in killed["keys"])
     entry = graded["third"]["ledger"][student]
     assert entry["outcome"] == "graded" and entry["worker"] != killed["address"]
     assert killed["address"] not in phase1["workers"]
