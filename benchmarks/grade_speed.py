@@ -11,6 +11,7 @@ Everything happens in a temporary copy of the course; the repository is not touc
     python benchmarks/grade_speed.py --quick    # 4 submissions (used by the tests; the rates mean little)
     python benchmarks/grade_speed.py --jobs 1 2 4 --submissions 40
     python benchmarks/grade_speed.py --scheduler tcp://host:8786   # also an existing Dask cluster
+    python benchmarks/grade_speed.py --output benchmarks/results/grade_speed-DATE.json  # also save the run
 
 Prints submissions per minute for each engine and the speed-up over one job. Goal: at least 1.8x with
 two workers on two cores (each worker grades one submission at a time: one nbgrader process and one
@@ -105,7 +106,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--launch", nargs="+", choices=["forkserver", "subprocess"], default=["forkserver"],
                         help="how each nbgrader command starts (runner.py); several: compared side by side")
     parser.add_argument("--quick", action="store_true", help="4 submissions: checks that it runs, not the speed")
+    parser.add_argument("--output", help="also write the run (rates, machine, load) to this JSON file")
     args = parser.parse_args(argv)
+    load_before = os.getloadavg()[0]
     count = 4 if args.quick else args.submissions
     jobs_list = sorted(set(args.jobs))
     engines = [(jobs, None) for jobs in jobs_list] + ([(0, args.scheduler)] if args.scheduler else [])
@@ -140,6 +143,27 @@ def main(argv: list[str] | None = None) -> int:
         for jobs, _ in engines:
             print(f"forkserver / subprocess, jobs {jobs}: "
                   f"{rates[jobs, 'forkserver'] / rates[jobs, 'subprocess']:.2f}x the submissions per minute")
+    if args.output:
+        import datetime
+        import json
+        import platform
+
+        cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
+                   platform.processor()) if os.path.exists("/proc/cpuinfo") else platform.processor()
+        record = {
+            "benchmark": "benchmarks/grade_speed.py", "argv": sys.argv[1:], "date": datetime.date.today().isoformat(),
+            "assignment": args.assignment, "submissions": count,
+            "machine": {"cpu": cpu, "logical_cpus": os.cpu_count(), "nice": os.nice(0),
+                        "load_average_1min_before": load_before, "load_average_1min_after": os.getloadavg()[0]},
+            "runs": [{"engine": engine_name(jobs, scheduler), "launch": launch,
+                      "submissions_per_minute": round(rates[jobs, launch], 3)}
+                     for jobs, scheduler in engines for launch in launches],
+            "speed_up": {f"{'cluster' if scheduler else f'jobs {jobs}'} / jobs {base} ({launch})":
+                         round(rates[jobs, launch] / rates[base, launch], 3)
+                         for launch in launches for jobs, scheduler in engines if (jobs, scheduler) != (base, None)},
+        }
+        Path(args.output).write_text(json.dumps(record, indent=2) + "\n")
+        print(f"written: {args.output}")
     return 0
 
 
