@@ -17,6 +17,7 @@
 #                                                  [SCHEDULER=tcp://host:8786] [REGRADE=1]
 #   make samples ASSIGNMENT=01-convolution         - sample submissions in samples/ to try `make grade` on
 #   make clean-grades [YES=1]                      - remove all grading results (asks unless YES=1)
+#   make student-edition                           - dist/student-edition(.zip): what students get (keep this repo private)
 # Data and speed:
 #   make data          - download CIFAR-10 into data/ once (needs network; 163 MB)
 #   make bench         - exercise 04's convolution vs PyTorch and the naive loops (CPU)
@@ -32,9 +33,9 @@ export PATH := $(BIN):$(PATH)
 JOBS ?= 2
 
 .PHONY: book test test-fast test-slow lint lock release grade samples clean-grades clean-book help data bench bench-train bench-grade \
-	validate lab formgrader
+	validate lab formgrader student-edition
 help:
-	@sed -n '1,24p' Makefile
+	@sed -n '1,25p' Makefile
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -72,6 +73,10 @@ validate: $(VENV)/.installed
 # Instructors: the formgrader, started in autograder/ (where nbgrader_config.py is), on 127.0.0.1.
 formgrader: $(VENV)/.installed
 	$(PY) autograder/formgrader.py $(if $(PORT),--port $(PORT))
+
+# What an instructor publishes as the students' repository: book, exercises, helper package (autograder/edition.py).
+student-edition: book
+	$(PY) autograder/edition.py $(EDITION)
 
 release: $(VENV)/.installed
 	$(PY) autograder/course.py release $(ASSIGNMENTS)

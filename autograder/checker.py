@@ -40,11 +40,14 @@ from __future__ import annotations
 import ast
 import builtins
 import contextlib
+import functools
+import itertools
 import json
 import os
 import secrets
 import time
 import traceback
+import types
 from pathlib import Path
 
 import nbformat
@@ -52,7 +55,7 @@ from nbformat import NotebookNode
 
 from sandbox import SandboxedExecute
 
-from cnncourse import remote
+from cnncourse import checks, remote
 
 MAX_STREAM = 100_000  # characters of student output kept per test cell
 _EXCEPTIONS = {name: obj for name, obj in vars(builtins).items()
@@ -138,6 +141,9 @@ class Remote:
     def _cnn_call_with_inputs(self, args, kwargs):
         return self._cnn_link.call(self, args, kwargs, inputs=True)
 
+    def _cnn_time_call(self, args, kwargs, number: int | None, repeat: int, min_time: float) -> float:
+        return self._cnn_link.time(self, args, kwargs, number, repeat, min_time)
+
 
 class KernelLink:
     """Requests to the kernel through the preprocessor's client; outputs go to ``self.streams``."""
@@ -149,6 +155,14 @@ class KernelLink:
         self.timed_out = False
         self.dead = False
         self.requests = 0
+        self.callbacks: dict[int, object] = {}  # the test's functions passed in the request being made
+        self.in_callback = False
+
+    def forbidden(self) -> list[str]:
+        """The packages the open ``checks.forbid_module`` blocks forbid, less those the kernel cannot import
+        at all: the kernel is asked to watch the call for them."""
+        blocked = set(self.pp.blocked_modules)
+        return [p for p in checks.forbidden_packages() if p.split(".")[0] not in blocked]
 
     # -- encoding ----------------------------------------------------------------------------------
     def _handle(self, handle: remote.Handle) -> Remote:
@@ -162,6 +176,10 @@ class KernelLink:
             return {"t": t.__name__, "v": [self._encode(v) for v in value]}
         if t is dict:
             return {"t": "dict", "v": [[self._encode(k), self._encode(v)] for k, v in value.items()]}
+        if t in CALLBACK_TYPES:  # a function of the test's: the kernel calls it back (remote.Callback)
+            key = next(_callback_ids)  # never reused: a callback kept from an earlier call is refused
+            self.callbacks[key] = value
+            return {"t": "callback", "id": key}
         return remote.encode(value)  # plain data, or TypeError
 
     def _value(self, outcome: dict):
@@ -174,16 +192,44 @@ class KernelLink:
 
     # -- requests ------------------------------------------------------------------------------------
     def request(self, request: dict) -> dict:
-        if self.dead:
-            raise KernelGone("the kernel died")
-        if self.timed_out:
-            raise CallTimeout("an earlier call of this test cell timed out")
-        self.pp._flush_checker_output()
-        self.requests += 1
-        reply = self.pp._run_request(request, self)
+        try:
+            if self.in_callback:
+                raise StudentError("the test's function, called back from your code, cannot call your code")
+            if self.dead:
+                raise KernelGone("the kernel died")
+            if self.timed_out:
+                raise CallTimeout("an earlier call of this test cell timed out")
+            self.pp._flush_checker_output()
+            self.requests += 1
+            reply = self.pp._run_request(request, self)
+        finally:
+            self.callbacks = {}  # valid during their request only
         if not isinstance(reply, dict):
             raise StudentError("the kernel's reply could not be read")
         return reply
+
+    def callback(self, prompt: str) -> str:
+        """The reply to the kernel's call of one of the test's functions (an input_request's PROMPT)."""
+        try:
+            data = json.loads(prompt[len(remote.CALLBACK_PROMPT):])
+            func = self.callbacks[int(data["callback"])]
+            args = remote.decode(data["args"], self._handle)
+            kwargs = remote.decode(data["kwargs"], self._handle)
+        except Exception as err:  # noqa: BLE001 - a malformed or stale request from the kernel
+            return json.dumps({"error": {"type": "ValueError", "message": f"not a call of the test's function: {err}"}})
+        self.in_callback = True
+        try:
+            return json.dumps({"value": remote.encode(func(*args, **dict(kwargs)))})
+        except Exception as err:  # noqa: BLE001 - reported to the kernel, raised there
+            return json.dumps({"error": {"type": type(err).__name__, "message": str(err)[:2000]}})
+        finally:
+            self.in_callback = False
+
+    def _forbidden(self, reply: dict) -> None:
+        """A call the kernel saw into a package an open forbid_module block forbids: that block fails."""
+        seen = reply.get("forbidden") if isinstance(reply, dict) else None
+        if isinstance(seen, str):
+            checks.report_forbidden_call(seen[:200])
 
     def names(self, names: list[str]) -> dict:
         reply = self.request({"op": "names", "names": names})
@@ -198,7 +244,8 @@ class KernelLink:
 
     def call(self, target: Remote, args, kwargs, inputs: bool = False):
         reply = self.request({"op": "call", "target": self._encode(target), "args": self._encode(list(args)),
-                              "kwargs": self._encode(dict(kwargs)), "inputs": inputs})
+                              "kwargs": self._encode(dict(kwargs)), "inputs": inputs, "forbid": self.forbidden()})
+        self._forbidden(reply)
         value = self._value(reply)
         if not inputs:
             return value
@@ -211,14 +258,40 @@ class KernelLink:
 
     def map(self, target: Remote, calls) -> list:
         calls = [(tuple(a), dict(k)) for a, k in calls]
+        forbid = self.forbidden()
         reply = self.request({"op": "map", "target": self._encode(target), "calls": [
-            {"args": self._encode(list(a)), "kwargs": self._encode(k)} for a, k in calls]})
+            {"args": self._encode(list(a)), "kwargs": self._encode(k), "forbid": forbid} for a, k in calls]})
         results = reply.get("results")
+        for result in results if isinstance(results, list) else ():
+            self._forbidden(result)
         if "error" in reply or not isinstance(results, list) or len(results) != len(calls):
             if "error" in reply:
                 raise student_exception(reply["error"])
             raise StudentError("the kernel's reply could not be read")
         return [Outcome(self, r) for r in results]
+
+    def time(self, target: Remote, args, kwargs, number: int | None, repeat: int, min_time: float) -> float:
+        """Seconds per call: the fastest of REPEAT requests that each call TARGET NUMBER times in the kernel,
+        timed here around the whole request (the kernel can make it longer, never shorter). NUMBER=None:
+        as many calls as take MIN_TIME seconds by the kernel's account of one call (which decides only how
+        many calls are timed: a kernel that claims to be faster than it is makes the runs longer)."""
+        if (number is not None and number < 1) or repeat < 1:
+            raise ValueError(f"time_call needs number >= 1 and repeat >= 1, got number={number}, repeat={repeat}")
+
+        def run(n: int):
+            request = {"op": "repeat", "target": self._encode(target), "args": self._encode(list(args)),
+                       "kwargs": self._encode(dict(kwargs)), "number": n}
+            started = time.perf_counter()
+            reply = self.request(request)
+            elapsed = time.perf_counter() - started
+            return elapsed, self._value(reply)  # an error of the student's function is raised here
+
+        if number is None:
+            _, claimed = run(1)
+            claimed = float(claimed) if type(claimed) is float and claimed == claimed else 0.0
+            number = checks.calls_to_time(claimed, min_time)
+        best = min(run(number)[0] for _ in range(repeat))
+        return best / number
 
     def getattr(self, target: Remote, name: str):
         return self._value(self.request({"op": "getattr", "target": self._encode(target), "name": name}))
@@ -255,6 +328,13 @@ class _Collector:
 
     def isatty(self):
         return False
+
+
+# The test's own functions that a call may pass to the student's (numerical_gradient(f, x)): the kernel calls
+# them back during that call (remote.Callback), and they run here on plain data. Classes (np.float32 as
+# a dtype) are not among them: those are not plain data and are refused.
+_callback_ids = itertools.count(1)
+CALLBACK_TYPES = (types.FunctionType, types.BuiltinFunctionType, types.MethodType, functools.partial)
 
 
 def free_names(source: str) -> list[str]:
@@ -298,6 +378,8 @@ def _make_preprocessor():
             info = (resources or {}).get("nbgrader", {})
             assignment = info.get("assignment")
             self._checked = assignment in self.assignments
+            # forbid_module blocks in this process watch nothing here: the kernel watches its calls
+            checks.CALLS_RUN_ELSEWHERE = self._checked
             if not self._checked:
                 self.blocked_modules = []
                 return super().preprocess(nb, resources, *args, **kwargs)
@@ -442,8 +524,15 @@ def _make_preprocessor():
             return run_sync(self._async_request)(code, nonce, link)
 
         async def _async_request(self, code: str, nonce: str, link: KernelLink) -> dict:
+            import zmq
+            import zmq.asyncio
+
             kc = self.kc
-            msg_id = await ensure_async(kc.execute(code, silent=True, store_history=False, allow_stdin=False))
+            # allow_stdin: the kernel may call the test's functions back (remote.Callback), as input requests
+            msg_id = await ensure_async(kc.execute(code, silent=True, store_history=False, allow_stdin=True))
+            poller = zmq.asyncio.Poller()
+            poller.register(kc.iopub_channel.socket, zmq.POLLIN)
+            poller.register(kc.stdin_channel.socket, zmq.POLLIN)
             deadline = time.monotonic() + (self.timeout or 300)
             reply, idle, replied = None, False, False
             interrupted_at = None
@@ -455,14 +544,19 @@ def _make_preprocessor():
                     interrupted_at = now
                 if interrupted_at is not None and now > interrupted_at + 10:
                     break  # no answer even to the interrupt: the later cells will see
-                try:
-                    msg = await ensure_async(kc.iopub_channel.get_msg(timeout=0.5 if idle or replied else 1))
-                except Exception as err:  # noqa: BLE001 - queue.Empty
+                ready = dict(await poller.poll(500 if idle or replied else 1000))
+                if kc.stdin_channel.socket in ready:
+                    await self._answer_input(link, msg_id, interrupted_at is None)
+                if kc.iopub_channel.socket not in ready:
                     if not await ensure_async(kc.is_alive()):
                         link.dead = True
-                        raise KernelGone("the kernel died") from err
+                        raise KernelGone("the kernel died")
                     if idle and not replied:
                         replied = await self._shell_reply(msg_id, wait=0)
+                    continue
+                try:
+                    msg = await ensure_async(kc.iopub_channel.get_msg(timeout=0))
+                except Exception:  # noqa: BLE001 - queue.Empty
                     continue
                 if msg.get("parent_header", {}).get("msg_id") != msg_id:
                     continue
@@ -492,6 +586,23 @@ def _make_preprocessor():
             if reply is None:
                 raise StudentError("the kernel gave no reply to the call (was the grader's dispatcher changed?)")
             return reply
+
+        async def _answer_input(self, link: KernelLink, msg_id: str, running: bool) -> None:
+            """Answer the kernel's input requests: a callback of the test's function (remote.Callback) gets
+            its value; anything else (the student's own input()) gets end of file (EOFError there)."""
+            kc = self.kc
+            while True:
+                try:
+                    msg = await ensure_async(kc.stdin_channel.get_msg(timeout=0))
+                except Exception:  # noqa: BLE001 - queue.Empty
+                    return
+                if msg.get("msg_type") != "input_request" or msg.get("parent_header", {}).get("msg_id") != msg_id:
+                    continue
+                prompt = str(msg.get("content", {}).get("prompt", ""))
+                answer = "\x04"
+                if running and prompt.startswith(remote.CALLBACK_PROMPT):
+                    answer = link.callback(prompt)
+                kc.input(answer)
 
         async def _shell_reply(self, msg_id: str, wait: float) -> bool:
             end = time.monotonic() + wait

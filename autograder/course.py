@@ -26,6 +26,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+# How Course.nbgrader starts each nbgrader command (CNN_GRADE_LAUNCH; both give every command a process of its own).
+LAUNCHES = ("forkserver", "subprocess")
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
@@ -100,13 +102,16 @@ class Course:
         env = dict(os.environ)
         # nbgrader calls `alembic` and starts kernels: both must come from this environment.
         env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
-        if os.environ.get("CNN_GRADE_SUBPROCESS"):  # the plain way, for comparison (make bench-grade)
-            proc = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=self.autograder, env=env,
-                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        else:  # the same command in a process forked from one that imported nbgrader once (runner.py)
+        launch = os.environ.get("CNN_GRADE_LAUNCH", "forkserver")
+        if launch not in LAUNCHES:
+            raise ValueError(f"CNN_GRADE_LAUNCH={launch!r}: expected one of {', '.join(LAUNCHES)}")
+        if launch == "forkserver":  # a fresh process forked from a server that preloaded nbgrader (runner.py)
             import runner
 
             proc = runner.run(list(args), self.autograder, env)
+        else:  # `python -m nbgrader`, paying its start-up (about 5 s) each time
+            proc = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=self.autograder, env=env,
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         if check and proc.returncode != 0:
             raise RuntimeError(f"nbgrader {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout[-5000:]}")
         return proc

@@ -50,7 +50,10 @@ from pathlib import Path
 GRADING_CODE = ["nbgrader_config.py", "cells.py", "checker.py", "feedback.py", "guard.py", "sandbox.py",
                 "validate.py"]
 SETTINGS_PREFIXES = ("CNN_GRADE_", "CNN_FEEDBACK_")  # the grading limits, passed to every grading machine
-NOT_HASHED = {"CNN_GRADE_SUBPROCESS", "CNN_GRADE_MAX_SUBMISSION_MB"}  # how nbgrader starts; collect's limit
+NOT_HASHED = {"CNN_GRADE_LAUNCH", "CNN_GRADE_MAX_SUBMISSION_MB"}  # how nbgrader starts; collect's limit
+# How each nbgrader command starts (CNN_GRADE_LAUNCH): course.LAUNCHES, repeated here because this file
+# travels to the grading machines without course.py.
+LAUNCHES = ("forkserver", "subprocess")
 IGNORE = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".DS_Store"]  # nbgrader_config.py's ignore
 SNAPSHOT = "autograder/gradebook.db"
 
@@ -156,6 +159,7 @@ def gradebook_snapshot(dump: dict, path: Path) -> None:
 def release_bundle(course, assignment: str, environ: dict[str, str] | None = None) -> dict:
     """Everything a grading machine needs to autograde ASSIGNMENT of COURSE (a course.Course): see the module."""
     environ = os.environ if environ is None else environ
+    launch_of(environ)  # refused here, before any work is sent
     files = {f"autograder/{p.name}": p.read_bytes() for p in sorted(course.autograder.glob("*.py"))}
     for rel, data in read_tree(course.autograder / "templates").items():
         files[f"autograder/templates/{rel}"] = data
@@ -209,8 +213,16 @@ def _check_student(student: str) -> None:
         raise ValueError(f"{student!r} cannot be a student id")
 
 
+def launch_of(environ) -> str:
+    """CNN_GRADE_LAUNCH (default forkserver), as Course.nbgrader reads it; an unknown value is refused."""
+    launch = environ.get("CNN_GRADE_LAUNCH", "forkserver")
+    if launch not in LAUNCHES:
+        raise ValueError(f"CNN_GRADE_LAUNCH={launch!r}: expected one of {', '.join(LAUNCHES)}")
+    return launch
+
+
 def _nbgrader(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
-    if env.get("CNN_GRADE_SUBPROCESS"):  # the plain way, for comparison (benchmarks/grade_speed.py)
+    if launch_of(env) == "subprocess":  # `python -m nbgrader` each time (benchmarks/grade_speed.py compares)
         return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=cwd, env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     import multiprocessing

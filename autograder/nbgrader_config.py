@@ -66,6 +66,9 @@ NO_TORCH = ["torch", "torchvision", "torchaudio", "functorch", "torchgen"]
 CHECKED = {
     "01-convolution": NO_TORCH + ["scipy"],
     "02-pooling-activations": NO_TORCH,  # gelu may use scipy.special.erf (the exercise says so)
+    "03-backprop": NO_TORCH + ["scipy"],
+    "04-fast-convolution": NO_TORCH + ["scipy"],
+    "05-numpy-cnn": NO_TORCH + ["scipy"],  # no scikit-learn either (it imports scipy): the digits are read with NumPy
 }
 c.CheckedExecute.assignments = CHECKED
 c.GuardChecks.skip_assignments = c.UnguardChecks.skip_assignments = list(CHECKED)

@@ -11,13 +11,14 @@ modules (nbgrader_config.py, checker.py, sandbox.py...) are not preloaded: each 
 from its course folder, as before.
 
 ``run(args, cwd, env)`` (and ``call`` for any function) returns a ``subprocess.CompletedProcess``
-(returncode, stdout with stderr) like the ``subprocess.run`` it replaces; a process that dies (a signal,
-out of memory) returns a negative
-code and what it wrote, and does not affect other commands.
+(returncode, stdout with stderr) like the ``subprocess.run`` it replaces (Course.nbgrader's default;
+``CNN_GRADE_LAUNCH=subprocess`` goes back to ``python -m nbgrader`` per command); a process that dies
+(a signal, out of memory) returns a negative code and what it wrote, and does not affect other commands.
 """
 
 from __future__ import annotations
 
+import io
 import multiprocessing
 import os
 import signal
@@ -25,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+from multiprocessing import context, forkserver, popen_forkserver, spawn, util
 
 # Imported once by the server and shared by every forked command (copy-on-write).
 PRELOAD = [
@@ -43,6 +45,41 @@ def _get_context() -> multiprocessing.context.BaseContext:
             ctx.set_forkserver_preload(PRELOAD)
             _context = ctx
         return _context
+
+
+class _Popen(popen_forkserver.Popen):
+    """The forkserver's Popen, except that the child does not run the parent's ``__main__`` again.
+
+    multiprocessing re-imports the parent's main script in every child (as ``__mp_main__``) so that
+    functions defined there can be unpickled. A command here only runs this module's functions, and
+    re-running the caller's script would run whatever it does at the top level (a grading script
+    without an ``if __name__ == "__main__"`` guard would grade again in each child, recursively).
+    This is CPython 3.11's ``popen_forkserver.Popen._launch`` with those two keys left out.
+    """
+
+    def _launch(self, process_obj):
+        prep_data = spawn.get_preparation_data(process_obj._name)
+        prep_data.pop("init_main_from_path", None)
+        prep_data.pop("init_main_from_name", None)
+        buf = io.BytesIO()
+        context.set_spawning_popen(self)
+        try:
+            context.reduction.dump(prep_data, buf)
+            context.reduction.dump(process_obj, buf)
+        finally:
+            context.set_spawning_popen(None)
+        self.sentinel, w = forkserver.connect_to_new_process(self._fds)
+        _parent_w = os.dup(w)
+        self.finalizer = util.Finalize(self, util.close_fds, (_parent_w, self.sentinel))
+        with open(w, "wb", closefd=True) as f:
+            f.write(buf.getbuffer())
+        self.pid = forkserver.read_signed(self.sentinel)
+
+
+class _Process(context.ForkServerProcess):
+    @staticmethod
+    def _Popen(process_obj):
+        return _Popen(process_obj)
 
 
 def nbgrader_main(args: list[str]) -> int:
@@ -110,17 +147,20 @@ def _child(target, args: list[str], cwd: str, env: dict[str, str], log_path: str
     finally:
         sys.stdout.flush()
         sys.stderr.flush()
-        os._exit(code)  # skip the atexit handlers inherited from the server
+        import atexit
+
+        atexit._run_exitfuncs()  # nbclient's kernel clean-up is an atexit handler, as in `python -m nbgrader`
+        os._exit(code)
 
 
 def call(target, args: list[str], cwd: str | os.PathLike, env: dict[str, str]) -> subprocess.CompletedProcess:
     """``target(args)`` (a module-level function returning an exit code) in a process of its own forked from
     the server, in ``cwd`` with exactly ``env``; its stdout and stderr together, as ``subprocess.run`` gives."""
-    ctx = _get_context()
+    _get_context()  # the server's preload list
     fd, log_path = tempfile.mkstemp(prefix="cnn-runner-", suffix=".log")
     os.close(fd)
     try:
-        proc = ctx.Process(target=_child, args=(target, list(args), str(cwd), dict(env), log_path),
+        proc = _Process(target=_child, args=(target, list(args), str(cwd), dict(env), log_path),
                            name=" ".join(map(str, args[:2])), daemon=False)
         proc.start()
         proc.join()

@@ -19,10 +19,10 @@ kernel). Each run grades every submission again (`--regrade`: the ledger would s
 the cluster's start, as `make grade` pays it. One submission is graded first, untimed, so that no timed
 run pays for cold caches.
 
-Each nbgrader command runs in a process of its own, forked from a server that imported nbgrader and
-PyTorch once per worker (autograder/runner.py). ``--launch subprocess forkserver`` also grades the same
-submissions the old way (``python -m nbgrader`` per submission: ``CNN_GRADE_SUBPROCESS=1``), in turn
-with the new one, and prints the ratio of the two measured side by side.
+Each nbgrader command is forked from a server that imported nbgrader and PyTorch once per worker (the
+course's default launch, autograder/runner.py); ``--launch subprocess`` runs ``python -m nbgrader`` each
+time instead (``CNN_GRADE_LAUNCH``), and ``--launch subprocess forkserver`` grades the same submissions
+both ways, in turn, and prints the ratio measured side by side.
 """
 
 from __future__ import annotations
@@ -72,17 +72,16 @@ def submissions(course: Course, assignment: str, count: int) -> list[str]:
 
 def timed_grading(course: Course, assignment: str, students: list[str], jobs: int,
                   launch: str = "forkserver", scheduler: str | None = None) -> float:
-    old = os.environ.pop("CNN_GRADE_SUBPROCESS", None)
-    if launch == "subprocess":
-        os.environ["CNN_GRADE_SUBPROCESS"] = "1"
+    old = os.environ.get("CNN_GRADE_LAUNCH")
+    os.environ["CNN_GRADE_LAUNCH"] = launch
     try:
         start = time.perf_counter()
         failures = course.autograde(assignment, students, jobs=jobs, scheduler=scheduler, regrade=True)
         elapsed = time.perf_counter() - start
     finally:
-        os.environ.pop("CNN_GRADE_SUBPROCESS", None)
+        os.environ.pop("CNN_GRADE_LAUNCH", None)
         if old is not None:
-            os.environ["CNN_GRADE_SUBPROCESS"] = old
+            os.environ["CNN_GRADE_LAUNCH"] = old
     if failures:
         raise RuntimeError(f"grading failed with --jobs {jobs}: {failures}")
     if sorted(course.last_batch.graded) != sorted(students):

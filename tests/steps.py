@@ -121,19 +121,21 @@ def run_queue(names: set[str]) -> None:
             lock.release()
 
 
+def _logged() -> list[tuple[str, str]]:
+    """(step, worker) of each computation in this session's steps.log, in order."""
+    log = shared() / LOG
+    return [tuple(line.split()[:2]) for line in log.read_text().splitlines()] if log.exists() else []
+
+
 def timings() -> list[tuple[str, str, float | None]]:
     """(step, worker, seconds) of each step computed in this session."""
-    log = shared() / LOG
     rows = []
-    for line in (log.read_text().splitlines() if log.exists() else []):
-        name, worker = line.split()[:2]
+    for name, worker in _logged():
         out = shared() / f"{name}.json"
-        seconds = json.loads(out.read_text()).get("seconds") if out.exists() else None
-        rows.append((name, worker, seconds))
+        rows.append((name, worker, json.loads(out.read_text()).get("seconds") if out.exists() else None))
     return rows
 
 
 def computations() -> list[str]:
     """The names of the steps computed so far in this session, once per computation."""
-    log = shared() / LOG
-    return [line.split()[0] for line in log.read_text().splitlines()] if log.exists() else []
+    return [name for name, _ in _logged()]

@@ -2,13 +2,16 @@
 changes their verdict beyond the values its functions return.
 
 Fast tests check the plain-data format (cnncourse.remote) and the checker's pieces. The slow batch
-grades, beside the solution, each hostile answer of tests/answers/01-convolution/checker_*.py: a wrong
-answer plus an attack that beats a defence inside the student's process (the guard of guard.py). Each
-names, in a ``# same-as:`` line, the plain wrong answer it must score exactly like, test by test.
+grades, beside the solution, each hostile answer tests/answers/ASSIGNMENT/checker_*.py of every checked
+exercise that has some (01, 03, 04, 05): a wrong answer plus an attack that beats a defence inside the
+student's process (the guard of guard.py), or abuses what the checker offers the kernel (the test's own
+functions called back, the kernel's clock, the state it leaves in the arguments). Each names, in a
+``# same-as:`` line, the plain wrong answer it must score exactly like, test by test.
 """
 
 from __future__ import annotations
 
+import json
 import re
 
 import nbformat
@@ -118,14 +121,87 @@ def test_call_each_and_call_with_inputs_work_on_plain_functions():
     assert value == "r" and x_after is x and x[0] == 5 and kwargs == {}
 
 
+def test_generators_travel_as_their_state():
+    rng = np.random.default_rng(5)
+    back = roundtrip(rng)
+    assert type(back) is np.random.Generator and back is not rng
+    assert np.array_equal(back.random(4), rng.random(4))  # the same draws; the copy does not advance rng
+    legacy = np.random.Generator(np.random.MT19937(3))
+    assert np.array_equal(roundtrip(legacy).integers(0, 100, 5), legacy.integers(0, 100, 5))
+    for bad in ({"t": "generator", "bit_generator": "os.system", "state": {}},
+                {"t": "generator", "bit_generator": "PCG64", "state": {"t": "handle", "id": 1, "type": "x",
+                                                                         "callable": False}}):
+        with pytest.raises((ValueError, TypeError, KeyError)):
+            remote.decode(bad, lambda h: h)
+
+
+def test_callbacks_are_decoded_in_the_kernel_only():
+    data = {"t": "list", "v": [{"t": "callback", "id": 3}]}
+    with pytest.raises(ValueError):
+        remote.decode(data, lambda h: h)  # the checker's side: a kernel cannot hand it a function to call
+    (stub,) = remote.decode(data, lambda h: h, make_callback=remote.Callback)
+    assert type(stub) is remote.Callback
+    with pytest.raises(remote.CallbackError):
+        stub(1)  # outside a kernel's request: nobody to call
+
+
+def _kernel_call(func, *args, forbid=()):
+    """remote's kernel side, in this process: the reply to a call request of FUNC."""
+    request = {"op": "call", "target": remote.encode(func, remote._keep), "args": remote.encode(list(args)),
+               "kwargs": remote.encode({}), "forbid": list(forbid)}
+    return remote.handle_request(json.loads(json.dumps(request)))
+
+
+def test_the_kernel_watches_a_call_for_the_packages_a_block_forbids():
+    def uses_reference(a, b):
+        return checks.relative_error(a, b)
+
+    def own(a, b):
+        return float(np.max(np.abs(a - b)))
+
+    a, b = np.ones(3), np.zeros(3)
+    reply = _kernel_call(uses_reference, a, b, forbid=["torch", "cnncourse"])
+    assert reply["value"] == 1.0 and reply["forbidden"].startswith("cnncourse (cnncourse.checks")
+    assert "forbidden" not in _kernel_call(own, a, b, forbid=["cnncourse"])  # remote's own frames are not seen
+    assert "forbidden" not in _kernel_call(uses_reference, a, b)
+
+
+def test_forbid_module_in_the_checker_fails_on_what_the_kernel_reports():
+    previous = checks.CALLS_RUN_ELSEWHERE
+    checks.CALLS_RUN_ELSEWHERE = True
+    try:
+        with checks.forbid_module(("torch", "cnncourse"), "f"):
+            checks.relative_error(np.ones(2), np.ones(2))  # here, the test's own code: not watched
+            assert checks.forbidden_packages() == ("torch", "cnncourse")
+        with pytest.raises(checks.CheckFailure, match="called into cnncourse"):
+            with checks.forbid_module(("torch", "cnncourse"), "f"):
+                checks.report_forbidden_call("cnncourse (cnncourse.checks)")
+        assert checks.forbidden_packages() == ()
+    finally:
+        checks.CALLS_RUN_ELSEWHERE = previous
+    with pytest.raises(checks.CheckFailure, match="called into cnncourse"):  # in a notebook: watched here
+        with checks.forbid_module("cnncourse", "f"):
+            checks.relative_error(np.ones(2), np.ones(2))
+
+
+def test_time_call_times_enough_calls():
+    assert checks.calls_to_time(1e-3, 0.2) == 200 and checks.calls_to_time(5.0, 0.2) == 1
+    assert checks.calls_to_time(0.0, 0.2) == checks.MAX_TIMED_CALLS
+    calls = []
+    seconds = checks.time_call(lambda v: calls.append(v), (1,), repeat=2, min_time=0.01)
+    assert seconds > 0 and len(calls) > 2
+
+
 # ------------------------------------------------------------------------------------------------
 # Hostile submissions, graded for real.
 # ------------------------------------------------------------------------------------------------
-HOSTILE = answers(A, "checker_")
+ATTACKED = sorted({p.parent.name for p in ANSWERS.glob("*/checker_*.py")})  # assignments with attacks
+HOSTILE = {a: answers(a, "checker_") for a in ATTACKED}
+CASES = [(a, answer.name) for a in ATTACKED for answer in HOSTILE[a]]
 
 
-def same_as(name: str) -> str:
-    text = (ANSWERS / A / f"{name}.py").read_text()
+def same_as(assignment: str, name: str) -> str:
+    text = (ANSWERS / assignment / f"{name}.py").read_text()
     return re.search(r"^# same-as:\s*(\S+)", text, re.M).group(1)
 
 
@@ -139,78 +215,94 @@ def batch():
     if not _sandbox_available():
         pytest.skip("no sandbox here: `unshare --net --mount` needs root or user namespaces")
     data = steps.result("checker-batch")
-    return Course(data["root"]), scores_from_json(data["scores"]), data["failures"]
+    return (Course(data["root"]), {a: scores_from_json(s) for a, s in data["scores"].items()}, data["failures"])
 
 
-@steps.step("checker-batch", cost=300)
+@steps.step("checker-batch", cost=600)
 def _grade_checker_batch(folder):
     course = make_course(folder)
-    course.release([A])
-    sol = solution_sources(course, A)
-    submit(course, A, "solution", sol)
-    for name in sorted({same_as(a.name) for a in HOSTILE}):
-        submit(course, A, name, {**sol, **read_answer(ANSWERS / A / f"{name}.py").cells})
-    for answer in HOSTILE:
-        submit(course, A, answer.name, {**sol, **answer.cells})
-    failures = course.autograde(A, jobs=2)
-    return {"root": str(course.root), "scores": scores_to_json(course.scores(A)), "failures": failures}
+    course.release(ATTACKED)
+    scores, failures = {}, {}
+    for a in ATTACKED:
+        sol = solution_sources(course, a)
+        submit(course, a, "solution", sol)
+        for name in sorted({same_as(a, answer.name) for answer in HOSTILE[a]}):
+            submit(course, a, name, {**sol, **read_answer(ANSWERS / a / f"{name}.py").cells})
+        for answer in HOSTILE[a]:
+            submit(course, a, answer.name, {**sol, **answer.cells})
+        failures[a] = course.autograde(a, jobs=2)
+        scores[a] = scores_to_json(course.scores(a))
+    return {"root": str(course.root), "scores": scores, "failures": failures}
 
 
 def by_test(scores, student):
     return {t.grade_id: t.score for t in scores[student].tests}
 
 
-def hidden_lines() -> list[str]:
-    """Every line of the hidden tests long enough to be recognised (and not also in the visible tests)."""
-    nb = nbformat.read(REPO / "solutions" / A / f"{A}.ipynb", as_version=4)
+def hidden_lines(assignment: str) -> list[str]:
+    """Every line of the hidden tests long enough to be recognised (and not also in, or part of a line of,
+    the visible tests, which the outputs may quote)."""
+    nb = nbformat.read(REPO / "solutions" / assignment / f"{assignment}.ipynb", as_version=4)
     visible, hidden = set(), set()
     for cell in nb.cells:
         if cell.metadata.get("nbgrader", {}).get("grade") and "### BEGIN HIDDEN TESTS" in cell.source:
             head, _, rest = cell.source.partition("### BEGIN HIDDEN TESTS")
             visible.update(line.strip() for line in head.splitlines())
             hidden.update(line.strip() for line in rest.split("### END HIDDEN TESTS")[0].splitlines())
-    return sorted(line for line in hidden - visible if len(line) >= 25)
+    return sorted(line for line in hidden - visible if len(line) >= 25 and not any(line in v for v in visible))
 
 
 @pytest.mark.slow
 @pytest.mark.step("checker-batch")
-def test_the_solution_keeps_full_marks_beside_hostile_submissions(batch):
+@pytest.mark.parametrize("assignment", ATTACKED)
+def test_the_solution_keeps_full_marks_beside_hostile_submissions(batch, assignment):
     course, scores, failures = batch
-    assert not failures, failures
-    assert scores["solution"].auto_score == scores["solution"].auto_max == 23
+    assert not failures[assignment], failures[assignment]
+    solution = scores[assignment]["solution"]
+    assert solution.auto_max > 0 and solution.auto_score == solution.auto_max
 
 
 @pytest.mark.slow
 @pytest.mark.step("checker-batch")
-@pytest.mark.parametrize("name", [a.name for a in HOSTILE])
-def test_an_attack_earns_exactly_what_the_same_wrong_answer_earns_without_it(batch, name):
+@pytest.mark.parametrize("assignment, name", CASES)
+def test_an_attack_earns_exactly_what_the_same_wrong_answer_earns_without_it(batch, assignment, name):
     course, scores, failures = batch
-    assert name not in failures, failures.get(name)
-    baseline = same_as(name)
+    scores = scores[assignment]
+    assert name not in failures[assignment], failures[assignment].get(name)
+    baseline = same_as(assignment, name)
     assert by_test(scores, name) == by_test(scores, baseline), (by_test(scores, name), by_test(scores, baseline))
-    assert scores[name].auto_score < 23
-    declared = next(a.expect_fail for a in HOSTILE if a.name == name)
+    assert scores[name].auto_score < scores[name].auto_max
+    declared = next(a.expect_fail for a in HOSTILE[assignment] if a.name == name)
     failed = sorted(t.grade_id for t in scores[name].tests if t.score < t.max_score)
     assert failed == sorted(declared), f"{name} fails {failed}, declares {sorted(declared)}"
 
 
 @pytest.mark.slow
 @pytest.mark.step("checker-batch")
-def test_hidden_tests_never_reach_the_graded_outputs(batch):
+@pytest.mark.parametrize("assignment", ATTACKED)
+def test_hidden_tests_never_reach_the_graded_outputs(batch, assignment):
     """The test cells never enter the kernel, so In, _ih, gc and the callers' frames hold no hidden test;
     the checker's error outputs show messages, not source lines."""
     course, scores, _ = batch
-    lines = hidden_lines()
+    lines = hidden_lines(assignment)
     assert len(lines) > 20
-    for student in scores:
-        nb = nbformat.read(course.autograded_notebook(A, student), as_version=4)
+    for student in scores[assignment]:
+        nb = nbformat.read(course.autograded_notebook(assignment, student), as_version=4)
         outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
         text = "\n".join(str(o.get("text", "")) + str(o.get("evalue", "")) + "\n".join(o.get("traceback", []))
                          + str(o.get("data", "")) for o in outputs)
         leaked = [line for line in lines if line in text]
         assert not leaked, f"{student}: hidden test lines in the outputs: {leaked[:3]}"
-    leak = nbformat.read(course.autograded_notebook(A, "checker_leak_hidden"), as_version=4)
-    assert any("IN:" in o.get("text", "") for c in leak.cells for o in c.get("outputs", [])), "the attack did not run"
+    if assignment == A:
+        leak = nbformat.read(course.autograded_notebook(A, "checker_leak_hidden"), as_version=4)
+        assert any("IN:" in o.get("text", "") for c in leak.cells for o in c.get("outputs", [])), \
+            "the attack did not run"
+
+
+def _test_output(course, assignment: str, student: str, grade_id: str) -> str:
+    nb = nbformat.read(course.autograded_notebook(assignment, student), as_version=4)
+    return "\n".join(str(o.get("text", "")) + str(o.get("evalue", "")) for c in nb.cells
+                     if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id for o in c.get("outputs", []))
 
 
 @pytest.mark.slow
@@ -218,9 +310,21 @@ def test_hidden_tests_never_reach_the_graded_outputs(batch):
 def test_torch_cannot_be_imported_in_the_kernel_by_any_route(batch):
     course, scores, _ = batch
     for name in ("checker_torch_thread", "checker_torch_map", "checker_torch_importlib", "wrong_calls_torch"):
-        nb = nbformat.read(course.autograded_notebook(A, name), as_version=4)
-        text = "\n".join(str(o.get("text", "")) + str(o.get("evalue", "")) for c in nb.cells
-                         if c.metadata.get("nbgrader", {}).get("grade_id") == "test_conv2d_basic" for o in c.outputs)
+        text = _test_output(course, A, name, "test_conv2d_basic")
         assert "torch is not available in this exercise (NumPy only)" in text, (name, text[-2000:])
         errors = error_names(course.autograded_notebook(A, name), ["test_conv2d_basic"])["test_conv2d_basic"]
         assert errors, name
+
+
+@pytest.mark.slow
+@pytest.mark.step("checker-batch")
+def test_the_tests_functions_called_back_refuse_what_is_not_theirs(batch):
+    """Exercise 03's numerical_gradient(f, x): f runs in the grader on plain data only, during its own call."""
+    course, _, _ = batch
+    text = _test_output(course, "03-backprop", "checker_callback_abuse", "test_numerical_gradient")
+    for attempt in ("f(an object) -> raised", "f(a function) -> raised", "f(the kernel's namespace) -> raised",
+                    "f(a proxy of a kernel object) -> raised", "input() -> raised EOFError",
+                    "a forged callback -> '{\"error\"", "a callback request that is not JSON -> '{\"error\""):
+        assert attempt in text, (attempt, text[-3000:])
+    after = _test_output(course, "03-backprop", "checker_callback_abuse", "test_relative_error")
+    assert "f after its call ended -> raised" in after, after[-2000:]

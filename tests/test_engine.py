@@ -56,6 +56,17 @@ def test_the_snapshot_holds_this_assignment_only(course, tmp_path):
     assert bundle["notebooks"] == [A]
 
 
+def test_the_grading_machines_launch_nbgrader_as_the_course_does(course, monkeypatch):
+    """CNN_GRADE_LAUNCH means on a grading machine what it means to Course.nbgrader; an unknown value is
+    refused before any work is sent."""
+    from course import LAUNCHES
+
+    assert grader.LAUNCHES == LAUNCHES
+    monkeypatch.setenv("CNN_GRADE_LAUNCH", "threads")
+    with pytest.raises(ValueError, match="CNN_GRADE_LAUNCH='threads'"):
+        grader.release_bundle(course, A)
+
+
 def test_the_release_hash_changes_with_what_decides_a_grade(course, monkeypatch):
     from nbgrader.api import Gradebook
 
@@ -64,11 +75,11 @@ def test_the_release_hash_changes_with_what_decides_a_grade(course, monkeypatch)
     assert grader.release_bundle(course, A)["hash"] == first, "the same release must hash the same"
     assert grader.release_bundle(course, B)["hash"] != first
     # not the way nbgrader is started, nor code that grading does not load
-    monkeypatch.setenv("CNN_GRADE_SUBPROCESS", "1")
+    monkeypatch.setenv("CNN_GRADE_LAUNCH", "subprocess")
     report = course.autograder / "report.py"
     report.write_text(report.read_text() + "\n# a change to the class report\n")
     assert grader.release_bundle(course, A)["hash"] == first
-    monkeypatch.delenv("CNN_GRADE_SUBPROCESS")
+    monkeypatch.delenv("CNN_GRADE_LAUNCH")
 
     changes = []
     monkeypatch.setenv("CNN_GRADE_CELL_TIMEOUT", "30")  # a grading limit

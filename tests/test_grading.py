@@ -23,7 +23,7 @@ pytestmark = pytest.mark.slow
 # Each assignment's batch is graded once per session (tests/steps.py), whichever worker runs its tests.
 per_assignment = pytest.mark.parametrize(
     "assignment", [pytest.param(a, marks=pytest.mark.step(f"grade-{a}")) for a in ASSIGNMENTS])
-COST = {"05-numpy-cnn": 300, "07-training": 240, "04-fast-convolution": 200}  # rough seconds, for the queue
+COST = {"05-numpy-cnn": 200, "07-training": 240, "04-fast-convolution": 200}  # rough seconds, for the queue
 
 
 @pytest.fixture

@@ -116,3 +116,44 @@ def test_a_command_ends_when_the_process_that_started_it_is_killed(tmp_path):
     else:
         child.kill()
         raise AssertionError("the command went on after the process that started it was killed")
+
+
+def test_the_course_launches_through_the_runner_unless_told_otherwise(tmp_path, monkeypatch):
+    """Course.nbgrader forks from the server by default, runs `python -m nbgrader` with
+    CNN_GRADE_LAUNCH=subprocess, and refuses a launch it does not know (rather than guessing)."""
+    from course import Course
+
+    course = Course(REPO)
+    calls = []
+    monkeypatch.setattr(runner, "run", lambda *a: calls.append(a) or runner.call(report, ["0"], tmp_path, {}))
+    monkeypatch.delenv("CNN_GRADE_LAUNCH", raising=False)
+    course.nbgrader("--version")
+    assert len(calls) == 1 and calls[0][0] == ["--version"]
+    monkeypatch.setenv("CNN_GRADE_LAUNCH", "subprocess")
+    assert "nbgrader version" in course.nbgrader("--version").stdout and len(calls) == 1
+    monkeypatch.setenv("CNN_GRADE_LAUNCH", "threads")
+    try:
+        course.nbgrader("--version")
+    except ValueError as exc:
+        assert "CNN_GRADE_LAUNCH='threads'" in str(exc)
+    else:
+        raise AssertionError("an unknown launch was accepted")
+
+
+def test_a_script_without_a_main_guard_is_not_run_again_in_each_command(tmp_path):
+    """multiprocessing would run the caller's script again in every child; a grading script that calls
+    Course at its top level would then grade again, recursively. The script runs once; the command too."""
+    import subprocess
+
+    marks = tmp_path / "marks"
+    script = tmp_path / "script.py"
+    script.write_text(
+        "import sys\n"
+        f"sys.path[:0] = [{str(REPO / 'autograder')!r}, {str(REPO / 'tests')!r}]\n"
+        "import runner, test_runner\n"
+        f"open({str(marks)!r}, 'a').write('script\\n')\n"
+        f"proc = runner.call(test_runner.report, ['0'], {str(tmp_path)!r}, {{}})\n"
+        "print(proc.returncode)\n")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and done.stdout.strip() == "0", done.stderr[-3000:]
+    assert marks.read_text() == "script\n"

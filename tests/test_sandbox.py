@@ -299,28 +299,38 @@ BATCH = ["a_correct", "b_sandbox_proc_reader", "c_sandbox_detached", "d_sandbox_
 BATCH_NOTEBOOK_TIMEOUT = 90
 
 
+# The batch's sandboxes take their user ids from a range of their own, so that the kernels other grading
+# steps run meanwhile (pytest-xdist's other worker) are not counted as this batch's.
+BATCH_UID_BASE, BATCH_UID_COUNT = 190000, 1000
+
+
 class Watcher(threading.Thread):
-    """Samples, from outside, which sandbox user ids have processes, every 0.2 s."""
+    """Samples, from outside, which of the batch's sandbox user ids have processes, every 0.2 s."""
 
     def __init__(self):
         super().__init__(daemon=True)
         self.samples: list[tuple[float, set[int]]] = []
         self.stop = threading.Event()
 
+    @staticmethod
+    def scan() -> set[int]:
+        """The sandbox user ids that have a process (zombies too) right now."""
+        uids = set()
+        for entry in os.listdir("/proc"):
+            try:
+                for line in Path(f"/proc/{entry}/status").read_text().splitlines():
+                    if line.startswith("Uid:"):
+                        uid = int(line.split()[1])
+                        if BATCH_UID_BASE <= uid < BATCH_UID_BASE + BATCH_UID_COUNT:
+                            uids.add(uid)
+                        break
+            except (OSError, ValueError):
+                pass
+        return uids
+
     def run(self):
         while not self.stop.is_set():
-            uids = set()
-            for entry in os.listdir("/proc"):
-                try:
-                    for line in Path(f"/proc/{entry}/status").read_text().splitlines():
-                        if line.startswith("Uid:"):
-                            uid = int(line.split()[1])
-                            if sandbox.UID_BASE <= uid < sandbox.UID_BASE + sandbox.UID_COUNT:
-                                uids.add(uid)
-                            break
-                except (OSError, ValueError):
-                    pass
-            self.samples.append((time.time(), uids))
+            self.samples.append((time.time(), self.scan()))
             time.sleep(0.2)
 
     def lifetime(self, uid: int) -> float:
@@ -338,14 +348,17 @@ def _grade_sandbox_batch(folder):
         name = student.split("_", 1)[1]
         submit(course, A, student, sol if name.startswith("correct") else {**sol, **hostile[name].cells})
     env = {"CNN_GRADE_CELL_TIMEOUT": "30", "CNN_GRADE_NOTEBOOK_TIMEOUT": str(BATCH_NOTEBOOK_TIMEOUT),
-           "CNN_GRADE_PROCESSES": "128"}
+           "CNN_GRADE_PROCESSES": "128", "CNN_SANDBOX_UID_BASE": str(BATCH_UID_BASE),
+           "CNN_SANDBOX_UID_COUNT": str(BATCH_UID_COUNT), "CNN_SANDBOX_UID_LOCKS": str(folder / "uid-locks")}
     old = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     watcher = Watcher()
     watcher.start()
     try:
         failures = course.autograde(A, jobs=2)
-        left = {uid for _, uids in watcher.samples[-1:] for uid in uids}
+        # A scan of its own, begun after grading returned: the watcher's last sample may have been begun
+        # before the last kernel ended (a scan of /proc takes a while under load).
+        left = Watcher.scan()
         course.feedback(A)
     finally:
         watcher.stop.set()
@@ -411,6 +424,7 @@ def test_every_sandbox_had_its_own_user_and_none_is_left(batch):
         pytest.skip("user ids of their own need root")
     uids = [printed_uid(course, s) for s in BATCH if "sandbox_" in s and "big_output" not in s]
     assert len(set(uids)) == len(uids), uids
+    assert all(BATCH_UID_BASE <= u < BATCH_UID_BASE + BATCH_UID_COUNT for u in uids), uids
     assert not left, f"processes of sandbox users {left} outlived grading"
     assert all(sandbox.processes_of(u) == [] for u in set().union(*(u for _, u in watcher.samples)))
 

@@ -25,7 +25,9 @@ code may have monkeypatched (numpy, builtins, torch, this module...). Outside gr
 from __future__ import annotations
 
 import contextlib
+import math
 import sys
+import time
 from typing import Any, Iterator
 
 import numpy as np
@@ -49,6 +51,7 @@ __all__ = [
     "forbid_module",
     "call_each",
     "call_with_inputs",
+    "time_call",
 ]
 
 
@@ -476,6 +479,39 @@ def _module_of_call(frame, event: str, arg) -> str:
     return module
 
 
+def _forbidden_call(frame, event: str, arg, prefixes: tuple[str, ...]) -> str | None:
+    """``"torch (torch.nn.functional)"`` if this profiler event is a call into one of PREFIXES, else None."""
+    module = _module_of_call(frame, event, arg)
+    for part in module.split():
+        match = next((p for p in prefixes if part == p or part.startswith(p + ".")), None)
+        if match is not None:
+            return f"{match} ({module.split()[0] or match})"
+    return None
+
+
+# The forbid_module blocks open now (innermost last): their packages, and the calls seen into them.
+_open_blocks: list[tuple[tuple[str, ...], list[str]]] = []
+# True in the grader's checker (autograder/checker.py), where the tests run apart from the student's code:
+# a block then watches nothing in this process (only the test's own code runs here); the checker asks the
+# student's kernel to watch each call of the student's functions made inside the block instead
+# (forbidden_packages) and reports what it saw (report_forbidden_call).
+CALLS_RUN_ELSEWHERE = False
+
+
+def forbidden_packages() -> tuple[str, ...]:
+    """The packages that the forbid_module blocks open now forbid (none outside a block)."""
+    return tuple(dict.fromkeys(p for prefixes, _ in _open_blocks for p in prefixes))
+
+
+def report_forbidden_call(description: str) -> None:
+    """Record a forbidden call seen elsewhere (``"torch (torch.nn.functional)"``, from the student's kernel)
+    in the open blocks that forbid its package: each fails when it ends, as if it had seen it itself."""
+    package = description.split(" ", 1)[0]
+    for prefixes, seen in _open_blocks:
+        if package in prefixes and not seen:
+            seen.append(description)
+
+
 @contextlib.contextmanager
 def forbid_module(prefix: str | tuple[str, ...], name: str, hint: str | None = None) -> Iterator[None]:
     """Fail if any function of the package ``prefix`` (say ``"torch"``), or of any of several packages
@@ -483,6 +519,8 @@ def forbid_module(prefix: str | tuple[str, ...], name: str, hint: str | None = N
 
     Used to check that a NumPy exercise is solved in NumPy: calling ``torch`` inside a graded
     function earns no marks for it (nor calling this package's :func:`relative_error`, in exercise 03).
+    At grading time (autograder/checker.py) the student's functions run in their own kernel, which
+    watches the calls made there inside the block.
     """
     prefixes = (prefix,) if isinstance(prefix, str) else tuple(prefix)
     seen: list[str] = []
@@ -490,19 +528,23 @@ def forbid_module(prefix: str | tuple[str, ...], name: str, hint: str | None = N
 
     def profiler(frame, event, arg):
         if event in ("call", "c_call") and not seen and frame.f_code is not own_code:
-            module = _module_of_call(frame, event, arg)
-            for part in module.split():
-                match = next((p for p in prefixes if part == p or part.startswith(p + ".")), None)
-                if match is not None:
-                    seen.append(f"{match} ({module.split()[0] or match})")
-                    break
+            found = _forbidden_call(frame, event, arg, prefixes)
+            if found is not None:
+                seen.append(found)
 
-    previous = sys.getprofile()
-    sys.setprofile(profiler)
+    block = (prefixes, seen)
+    _open_blocks.append(block)
+    watch = not CALLS_RUN_ELSEWHERE
+    previous = sys.getprofile() if watch else None
+    if watch:
+        sys.setprofile(profiler)
     try:
         yield
     finally:
-        sys.setprofile(previous)
+        if watch:
+            sys.setprofile(previous)
+        if block in _open_blocks:
+            _open_blocks.remove(block)
     (_ for _ in ()).gi_frame  # restore point: the block ran student code
     if seen:
         _fail(name, f"called into {seen[0]}; this exercise must be solved with NumPy alone.", hint)
@@ -550,3 +592,39 @@ def call_with_inputs(func, *args, **kwargs) -> tuple:
     if remote is not None:
         return remote(func, args, kwargs)
     return func(*args, **kwargs), args, kwargs
+
+
+MAX_TIMED_CALLS = 10_000
+
+
+def calls_to_time(seconds_per_call: float, min_time: float) -> int:
+    """How many calls :func:`time_call` times in each run: enough for ``min_time`` seconds at
+    ``seconds_per_call`` (one call measured first), at least 1 and at most ``MAX_TIMED_CALLS``."""
+    if not seconds_per_call > 0:
+        return MAX_TIMED_CALLS
+    return int(min(MAX_TIMED_CALLS, max(1, math.ceil(min_time / seconds_per_call))))
+
+
+def time_call(func, args: tuple = (), kwargs: dict | None = None, *, number: int | None = None, repeat: int = 3,
+              min_time: float = 0.2) -> float:
+    """Seconds one call ``func(*args, **kwargs)`` takes: the fastest of ``repeat`` runs of ``number`` calls,
+    divided by ``number`` (as ``cnncourse.timing.best_time``). ``number=None``: as many calls as take
+    ``min_time`` seconds, judged from one call timed first.
+
+    At grading time (autograder/checker.py) each run is one request to the student's kernel, which makes
+    the ``number`` calls on one copy of the arguments; the time is measured here, in the grader, around
+    the whole request, so it includes a round trip to the kernel (tens of milliseconds on a loaded
+    machine), which ``min_time`` makes a small share of the run. Student code can make a run longer,
+    never shorter than it is.
+    """
+    kwargs = dict(kwargs or {})
+    remote = getattr(type(func), "_cnn_time_call", None)
+    if remote is not None:
+        return remote(func, tuple(args), kwargs, number, int(repeat), float(min_time))
+    from cnncourse.timing import best_time
+
+    if number is None:
+        start = time.perf_counter()
+        func(*args, **kwargs)
+        number = calls_to_time(time.perf_counter() - start, min_time)
+    return best_time(lambda: func(*args, **kwargs), number=number, repeat=repeat)

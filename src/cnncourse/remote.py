@@ -12,8 +12,18 @@ Both sides speak one format (:func:`encode` / :func:`decode`), JSON with these v
 - ``{"t": "ndarray", "npy": BASE64}``: ``np.save`` bytes, never pickled (``allow_pickle=False``);
 - ``{"t": "npscalar", "npy": ...}``: a NumPy scalar (``np.float32(1.5)``), as a 0-d array;
 - ``{"t": "tensor", "npy": ..., "dtype": "torch.float32", "device": "cpu", "requires_grad": false}``;
+- ``{"t": "generator", "bit_generator": "PCG64", "state": {...}}``: a ``np.random.Generator`` (exactly)
+  over one of NumPy's bit generators, as its state: the other side gets a generator that draws the same
+  numbers (a copy: drawing from it does not advance the sender's);
 - ``{"t": "handle", "id": N, "type": "module.Class", "callable": bool}``: anything else stays in the
-  kernel, where :data:`_objects` holds it; the other side names it by its id.
+  kernel, where :data:`_objects` holds it; the other side names it by its id;
+- ``{"t": "callback", "id": N}`` (from the checker to the kernel only): a function of the test's, which
+  the kernel calls back during that one request (:class:`Callback`: an ``input_request`` on the stdin
+  channel, answered by the checker, which runs the function on plain data and replies plain data).
+
+A call request may also carry ``"forbid": [PREFIX, ...]``: the kernel then runs the student's function
+under a profiler (the one of ``cnncourse.checks.forbid_module``) and reports the first call into one of
+those packages as ``"forbidden"``. That report can only cost the student marks, never earn them.
 
 This module runs on the student's side and holds no secret: student code can change it, but all it
 can change is what a call of its own functions returns, which is the student's to decide anyway.
@@ -22,6 +32,7 @@ can change is what a call of its own functions returns, which is the student's t
 from __future__ import annotations
 
 import base64
+import builtins
 import io
 import json
 import sys
@@ -30,6 +41,8 @@ from typing import Any, Callable
 import numpy as np
 
 MIME = "application/vnd.cnncourse.reply"
+CALLBACK_PROMPT = "cnncourse.remote.callback:"  # an input_request whose prompt starts so is a callback
+BIT_GENERATORS = ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")
 _objects: dict[int, Any] = {}
 
 
@@ -91,6 +104,11 @@ def encode(value: Any, keep: Callable[[Any], int] | None = None, depth: int = 0)
             as_numpy = as_numpy.float()
         return {"t": "tensor", "npy": _npy(as_numpy.numpy()), "dtype": str(tensor.dtype),
                 "device": str(tensor.device), "requires_grad": bool(value.requires_grad)}
+    if t is np.random.Generator:
+        bit = value.bit_generator
+        name = type(bit).__name__
+        if type(bit) is getattr(np.random, name, None) and name in BIT_GENERATORS:
+            return {"t": "generator", "bit_generator": name, "state": encode(bit.state, None, depth + 1)}
     if t is Handle:
         return {"t": "handle", "id": value.id, "type": value.type, "callable": value.callable}
     if keep is None:
@@ -98,8 +116,10 @@ def encode(value: Any, keep: Callable[[Any], int] | None = None, depth: int = 0)
     return {"t": "handle", "id": keep(value), "type": type_name(value), "callable": callable(value)}
 
 
-def decode(data: Any, make_handle: Callable[[Handle], Any], depth: int = 0) -> Any:
-    """The value that DATA (from :func:`encode`) stands for, in this process's own exact types."""
+def decode(data: Any, make_handle: Callable[[Handle], Any], depth: int = 0,
+           make_callback: Callable[[int], Any] | None = None) -> Any:
+    """The value that DATA (from :func:`encode`) stands for, in this process's own exact types.
+    Callbacks are refused unless ``make_callback`` says what to make of their ids (the kernel's side)."""
     t = type(data)
     if depth > 60:
         raise ValueError("the value is nested too deeply")
@@ -109,10 +129,22 @@ def decode(data: Any, make_handle: Callable[[Handle], Any], depth: int = 0) -> A
         raise ValueError(f"not plain data: {type_name(data)}")
     kind = data["t"]
     if kind in ("tuple", "list"):
-        items = [decode(v, make_handle, depth + 1) for v in data["v"]]
+        items = [decode(v, make_handle, depth + 1, make_callback) for v in data["v"]]
         return tuple(items) if kind == "tuple" else items
     if kind == "dict":
-        return {decode(k, make_handle, depth + 1): decode(v, make_handle, depth + 1) for k, v in data["v"]}
+        return {decode(k, make_handle, depth + 1, make_callback): decode(v, make_handle, depth + 1, make_callback)
+                for k, v in data["v"]}
+    if kind == "generator":
+        name = str(data["bit_generator"])
+        if name not in BIT_GENERATORS:
+            raise ValueError(f"unknown bit generator {name!r}")
+        bit = getattr(np.random, name)()
+        bit.state = decode(data["state"], _no_handle, depth + 1)
+        return np.random.Generator(bit)
+    if kind == "callback":
+        if make_callback is None:
+            raise ValueError("a callback is not plain data here")
+        return make_callback(int(data["id"]))
     if kind == "ndarray":
         return _from_npy(data["npy"])
     if kind == "npscalar":
@@ -138,9 +170,60 @@ def decode(data: Any, make_handle: Callable[[Handle], Any], depth: int = 0) -> A
     raise ValueError(f"unknown kind of value {kind!r}")
 
 
+def _no_handle(handle: Handle) -> Any:
+    raise ValueError("not plain data: a handle")
+
+
 # ------------------------------------------------------------------------------------------------
 # The kernel's side.
 # ------------------------------------------------------------------------------------------------
+class CallbackError(Exception):
+    """A function of the test's, called back from the kernel, failed in the checker (or was refused)."""
+
+
+class Callback:
+    """A function of the test's (a callback), as the student's code in the kernel sees it: calling it
+    sends the arguments, as plain data, to the checker, which runs the function there and sends back its
+    value (plain data). Valid during the request that passed it; afterwards the checker refuses it."""
+
+    __slots__ = ("_id",)
+
+    def __init__(self, id: int):
+        self._id = id
+
+    def __repr__(self) -> str:
+        return "<a function of the test's (it runs in the grader)>"
+
+    def __call__(self, *args, **kwargs):
+        ip = sys.modules.get("IPython")
+        shell = ip.get_ipython() if ip is not None else None
+        kernel = getattr(shell, "kernel", None)
+        if kernel is None:
+            raise CallbackError("this function of the test's can only be called while the test calls yours")
+        watching = sys.getprofile()  # a forbid_module watch (_watched) does not look into the test's function
+        sys.setprofile(None)
+        try:
+            request = {"callback": self._id, "args": encode(list(args), _keep),
+                       "kwargs": encode(dict(kwargs), _keep)}
+            reply = json.loads(kernel.raw_input(CALLBACK_PROMPT + json.dumps(request)))
+        finally:
+            sys.setprofile(watching)
+        if not isinstance(reply, dict):
+            raise CallbackError("no reply")
+        if "error" in reply:
+            error = reply["error"] if isinstance(reply["error"], dict) else {}
+            name, message = str(error.get("type", "")), str(error.get("message", ""))
+            cls = getattr(builtins, name, None)
+            if not (isinstance(cls, type) and issubclass(cls, Exception)):
+                cls = CallbackError
+            try:
+                err = cls(message)
+            except Exception:  # noqa: BLE001 - a builtin with another signature
+                err = CallbackError(f"{name}: {message}")
+            raise err
+        return decode(reply.get("value"), _local)
+
+
 def _keep(value: Any) -> int:
     key = id(value)
     _objects[key] = value
@@ -181,13 +264,63 @@ def _namespace() -> dict:
     return shell.user_ns if shell is not None else sys.modules["__main__"].__dict__
 
 
+_CALLBACK_CODE = Callback.__call__.__code__
+
+
+def _watched(func: Callable, args, kwargs, prefixes: tuple[str, ...], seen: list[str]) -> Any:
+    """``func(*args, **kwargs)`` under the profiler of ``checks.forbid_module``: the first call into one
+    of PREFIXES (a package) is appended to SEEN. The profiler sees the student's code only (its first
+    event is the call of FUNC)."""
+    from cnncourse.checks import _forbidden_call
+
+    def profiler(frame, event, arg):
+        if not seen and event in ("call", "c_call") and frame.f_code is not _CALLBACK_CODE:
+            found = _forbidden_call(frame, event, arg, prefixes)
+            if found is not None:
+                seen.append(found)
+
+    previous = sys.getprofile()
+    sys.setprofile(profiler)
+    try:
+        return func(*args, **kwargs)
+    finally:
+        sys.setprofile(previous)
+
+
 def _call(request: dict) -> dict:
     func = decode(request["target"], _local)
-    args, kwargs = decode(request["args"], _local), decode(request["kwargs"], _local)
-    out = _outcome(lambda: func(*args, **kwargs))
+    args = decode(request["args"], _local, make_callback=Callback)
+    kwargs = decode(request["kwargs"], _local, make_callback=Callback)
+    prefixes = tuple(str(p) for p in request.get("forbid") or ())
+    seen: list[str] = []
+    if prefixes:
+        out = _outcome(lambda: _watched(func, args, kwargs, prefixes, seen))
+    else:
+        out = _outcome(lambda: func(*args, **kwargs))
+    if seen:
+        out["forbidden"] = seen[0]
     if request.get("inputs"):
         out["inputs"] = encode([list(args), kwargs], _keep)
     return out
+
+
+def _repeat(request: dict) -> dict:
+    """Call the target ``number`` times on the same decoded arguments (a timed run: the checker measures
+    the whole request). The value is the seconds the calls took by this process's clock, which the
+    checker uses only to choose how many calls to time (claiming less makes its runs longer, not faster)."""
+    import time
+
+    func = decode(request["target"], _local)
+    args = decode(request["args"], _local, make_callback=Callback)
+    kwargs = decode(request["kwargs"], _local, make_callback=Callback)
+    number = int(request["number"])
+
+    def run():
+        start = time.perf_counter()
+        for _ in range(number):
+            func(*args, **kwargs)
+        return time.perf_counter() - start
+    return _outcome(run)
 
 
 def handle_request(request: dict) -> dict:
@@ -206,6 +339,8 @@ def handle_request(request: dict) -> dict:
         return _call(request)
     if op == "map":
         return {"results": [_call({"target": request["target"], **call}) for call in request["calls"]]}
+    if op == "repeat":
+        return _repeat(request)
     if op == "getattr":
         obj = decode(request["target"], _local)
         return _outcome(lambda: getattr(obj, request["name"]))

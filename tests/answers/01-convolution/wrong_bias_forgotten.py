@@ -1,5 +1,7 @@
 # Wrong: the bias is accepted but never added.
 # expect-fail: test_conv2d_bias test_conv2d_basic
+# visible-fail: test_conv2d_basic test_conv2d_bias
+# visible-hint: test_conv2d_basic: The bias is missing
 # %% [conv2d_forward]
 def conv2d_forward(x, w, b=None, stride=1, padding=0, dilation=1):
     sh, sw = as_pair(stride, "stride")

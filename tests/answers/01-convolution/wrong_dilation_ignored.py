@@ -1,5 +1,8 @@
 # Wrong: dilation ignored everywhere (kernel taps always adjacent; output size without the d(k-1) term).
 # expect-fail: test_conv_output_size test_conv2d_against_torch test_conv2d_pairs
+# visible-fail: test_conv2d_against_torch test_conv2d_pairs test_conv_output_size
+# visible-hint: test_conv_output_size: with dilation 2 covers 5 pixels
+# visible-hint: test_conv2d_against_torch: conv_output_size gives (3, 3) here, not (2, 2)
 # %% [conv_output_size]
 def conv_output_size(n, k, padding=0, stride=1, dilation=1):
     size = (n + 2 * padding - k) // stride + 1

@@ -1,5 +1,10 @@
 # Wrong: a true convolution (kernel flipped), as scipy.signal.convolve2d would compute.
 # expect-fail: test_cross_correlate2d test_conv2d_against_torch test_conv2d_pairs test_conv2d_bias test_conv2d_basic
+# visible-fail: test_conv2d_against_torch test_conv2d_basic test_conv2d_pairs test_cross_correlate2d
+# visible-hint: test_cross_correlate2d: you flipped the kernel. Cross-correlation does not flip
+# visible-hint: test_conv2d_basic: you flipped the kernel
+# visible-hint: test_conv2d_against_torch: you flipped the kernel
+# visible-hint: test_conv2d_pairs: you flipped the kernel
 # %% [cross_correlate2d]
 def cross_correlate2d(image, kernel):
     kernel = kernel[::-1, ::-1]

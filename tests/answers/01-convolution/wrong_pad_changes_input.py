@@ -1,6 +1,8 @@
 # Wrong: the padded output is right, but zero_pad also overwrites its input x with zeros. At grading
 # time zero_pad runs on a copy in the kernel: the test compares the kernel's copy after the call.
 # expect-fail: test_zero_pad
+# visible-fail: test_zero_pad
+# visible-hint: test_zero_pad: modified its input x
 # %% [zero_pad]
 def zero_pad(x, padding):
     ph, pw = as_pair(padding, "padding")

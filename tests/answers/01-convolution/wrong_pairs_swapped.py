@@ -1,5 +1,7 @@
 # Wrong: (h, w) pairs read the wrong way round (the second entry used for the rows).
 # expect-fail: test_conv2d_pairs
+# visible-fail: test_conv2d_pairs
+# visible-hint: test_conv2d_pairs: Stride (1, 2) steps 1 row down and 2 columns right
 # %% [conv2d_forward]
 def conv2d_forward(x, w, b=None, stride=1, padding=0, dilation=1):
     sw, sh = as_pair(stride, "stride")

@@ -1,5 +1,7 @@
 # Wrong: the stride is ignored in the layer (every position is computed, as with stride 1).
 # expect-fail: test_conv2d_against_torch test_conv2d_pairs
+# visible-fail: test_conv2d_against_torch test_conv2d_pairs
+# visible-hint: test_conv2d_against_torch: The output should be (2, 2)
 # %% [conv2d_forward]
 def conv2d_forward(x, w, b=None, stride=1, padding=0, dilation=1):
     ph, pw = as_pair(padding, "padding")

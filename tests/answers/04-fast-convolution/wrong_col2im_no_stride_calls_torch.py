@@ -1,6 +1,7 @@
 # Two independent mistakes: col2im places the columns as if the stride were 1;
-# conv2d_forward_fast gets correct values from PyTorch instead of NumPy.
-# expect-fail: test_col2im test_forward test_backward_dx
+# conv2d_forward_fast gets correct values from PyTorch instead of NumPy (the grader's kernel has no torch:
+# every test that calls it fails, the speed test too).
+# expect-fail: test_col2im test_forward test_backward_dx test_speed
 # %% [col2im]
 def col2im(cols, x_shape, kh, kw, stride=1, padding=0, dilation=1):
     (sh, sw), (ph, pw), (dh, dw) = as_pair(stride), as_pair(padding), as_pair(dilation)

@@ -4,6 +4,12 @@
 # with a dilated depthwise convolution (padding k - 1 keeps the size); GrayNet with average pooling;
 # FlexibleNet with average pooling in its stages; Classifier with a tanh hidden activation.
 # expect-fail: test_simple_cnn_behaviour test_residual_identity test_residual_projection test_lenet5 test_vgg_block test_depthwise_separable test_gray_net test_flexible_net test_classifier
+# visible-fail: test_classifier test_depthwise_separable test_flexible_net test_gray_net test_lenet5 test_residual_identity test_residual_projection test_simple_cnn_behaviour test_vgg_block
+# visible-hint: test_simple_cnn_behaviour: The ReLU comes before the BatchNorm
+# visible-hint: test_residual_identity: A ReLU on F(x) before the addition
+# visible-hint: test_lenet5: average poolings
+# visible-hint: test_vgg_block: max pooling
+# visible-hint: test_classifier: not a tanh
 # %% [simple_cnn]
 class SimpleCNN(nn.Module):
     def __init__(self, in_channels=3, num_classes=10):

@@ -1,6 +1,8 @@
 # Wrong: SimpleCNN with a flatten + Linear(128 * 4 * 4, 10) head (more parameters, 32x32 inputs only), and a
 # ResidualBlock that always adds x itself (no projection when the shapes differ).
 # expect-fail: test_simple_cnn_shapes test_residual_shapes test_residual_projection test_simple_cnn_behaviour
+# visible-fail: test_residual_projection test_residual_shapes test_simple_cnn_behaviour test_simple_cnn_shapes
+# visible-hint: test_residual_shapes: the shortcut is a projection
 # %% [simple_cnn]
 class SimpleCNN(nn.Module):
     def __init__(self, in_channels=3, num_classes=10):

@@ -4,6 +4,11 @@
 # after the last convolution; GrayNet whose second convolution lost its padding (global pooling hides the
 # size); FlexibleNet without its second max pooling (global pooling hides it too).
 # expect-fail: test_simple_cnn_behaviour test_residual_identity test_residual_projection test_lenet5 test_vgg_block test_gray_net test_flexible_net
+# visible-fail: test_flexible_net test_gray_net test_lenet5 test_residual_identity test_simple_cnn_behaviour test_vgg_block
+# visible-hint: test_simple_cnn_behaviour: something acts in training mode only
+# visible-hint: test_residual_identity: The first ReLU comes before bn1
+# visible-hint: test_lenet5: Apply each tanh before its pooling
+# visible-hint: test_vgg_block: A ReLU after every convolution
 # %% [simple_cnn]
 class SimpleCNN(nn.Module):
     def __init__(self, in_channels=3, num_classes=10):

@@ -3,6 +3,13 @@
 # the cosine spread over all T steps instead of T - w; the mean of the batch means; the mean of the batch
 # accuracies; the "test" accuracy measured on the training data.
 # expect-fail: test_channel_mean_std test_standardize test_random_crop test_random_hflip test_pick_device test_warmup_cosine test_train_one_epoch test_evaluate test_fit
+# visible-fail: test_channel_mean_std test_evaluate test_fit test_pick_device test_random_crop test_random_hflip test_standardize test_train_one_epoch test_warmup_cosine
+# visible-hint: test_standardize: modified its input x in place
+# visible-hint: test_random_crop: Draw one offset per image
+# visible-hint: test_random_hflip: Decide for each image on its own
+# visible-hint: test_pick_device: then MPS
+# visible-hint: test_fit: Evaluate on test_loader (not on the training data)
+# visible-hint: test_channel_mean_std: One std per channel
 # %% [channel_mean_std]
 def channel_mean_std(x):
     c = x.shape[1]

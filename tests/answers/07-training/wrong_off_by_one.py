@@ -3,6 +3,11 @@
 # a warmup that starts at 0; no zero_grad (gradients accumulate); evaluation in training mode; a schedule
 # whose length is counted in epochs instead of steps.
 # expect-fail: test_channel_mean_std test_standardize test_random_crop test_random_hflip test_pick_device test_warmup_cosine test_train_one_epoch test_evaluate test_fit test_train_one_epoch_extras
+# visible-fail: test_channel_mean_std test_evaluate test_fit test_pick_device test_random_crop test_random_hflip test_standardize test_train_one_epoch test_train_one_epoch_extras test_warmup_cosine
+# visible-hint: test_channel_mean_std: sample std
+# visible-hint: test_standardize: not by the variance
+# visible-hint: test_random_crop: its high is exclusive
+# visible-hint: test_fit: counts batches (optimiser steps), not epochs
 # %% [channel_mean_std]
 def channel_mean_std(x):
     return x.mean(dim=(0, 2, 3)), x.std(dim=(0, 2, 3))

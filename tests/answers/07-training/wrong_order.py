@@ -3,6 +3,13 @@
 # tried before CUDA; no warmup; clipping after the optimiser step (too late to matter); torch.no_grad instead
 # of torch.inference_mode; the accuracy as a percentage.
 # expect-fail: test_channel_mean_std test_standardize test_random_crop test_random_hflip test_pick_device test_warmup_cosine test_train_one_epoch_extras test_evaluate test_fit
+# visible-fail: test_channel_mean_std test_evaluate test_fit test_pick_device test_random_crop test_random_hflip test_standardize test_train_one_epoch_extras test_warmup_cosine
+# visible-hint: test_channel_mean_std: do not average per-image statistics
+# visible-hint: test_standardize: That is the inverse
+# visible-hint: test_random_crop: You padded on two sides only
+# visible-hint: test_pick_device: Try CUDA first
+# visible-hint: test_train_one_epoch_extras: The clipping had no effect
+# visible-hint: test_fit: not a percentage
 # %% [channel_mean_std]
 def channel_mean_std(x):
     return x.mean(dim=(0, 2, 3)), x.std(dim=(2, 3), correction=0).mean(dim=0)

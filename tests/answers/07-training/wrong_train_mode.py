@@ -1,6 +1,8 @@
 # Wrong: train_one_epoch never puts the model back into training mode (after an evaluation, dropout stays
 # off and BatchNorm keeps its running statistics).
 # expect-fail: test_train_one_epoch_extras
+# visible-fail: test_train_one_epoch_extras
+# visible-hint: test_train_one_epoch_extras: Call model.train() first
 # %% [train_one_epoch]
 def train_one_epoch(model, loader, optimizer, loss_fn, device, scheduler=None, max_grad_norm=None,
                     transform=None, progress=False):

@@ -3,6 +3,13 @@
 # "freezing" by setting an attribute on the module; the backbone in eval mode even when it is unfrozen;
 # the head's parameters in both groups; fine-tuning without set_train_mode.
 # expect-fail: test_mixup test_cutmix test_smooth_cross_entropy test_replace_head test_freeze test_set_train_mode test_param_groups test_fine_tune
+# visible-fail: test_cutmix test_fine_tune test_freeze test_mixup test_param_groups test_replace_head test_set_train_mode test_smooth_cross_entropy
+# visible-hint: test_cutmix: paste the images of a permutation
+# visible-hint: test_smooth_cross_entropy: torch.log_softmax
+# visible-hint: test_replace_head: taking in_features from the old layer
+# visible-hint: test_set_train_mode: set_train_mode with nothing frozen
+# visible-hint: test_fine_tune: train_mode=set_train_mode
+# visible-hint: test_param_groups: each parameter in exactly one group
 # %% [mixup]
 def mixup(x, y, num_classes, alpha=0.2):
     lam = torch.distributions.Beta(alpha, alpha).sample().item()

@@ -4,6 +4,11 @@
 # only calls model.train() (a frozen backbone's BatchNorm statistics drift); the learning rates swapped;
 # fine-tuning the pretrained model itself instead of a copy.
 # expect-fail: test_mixup test_cutmix test_smooth_cross_entropy test_replace_head test_freeze test_set_train_mode test_param_groups test_fine_tune
+# visible-fail: test_cutmix test_fine_tune test_freeze test_mixup test_param_groups test_replace_head test_set_train_mode test_smooth_cross_entropy
+# visible-hint: test_mixup: mix the labels with the same lam
+# visible-hint: test_cutmix: Recompute lam from the box after clipping
+# visible-hint: test_replace_head: changing out_features does not resize
+# visible-hint: test_fine_tune: freeze_backbone must leave the head trainable
 # %% [mixup]
 def mixup(x, y, num_classes, alpha=0.2):
     lam = torch.distributions.Beta(alpha, alpha).sample().item()

@@ -3,6 +3,12 @@
 # lost); model.eval() taken for freezing; the whole model in eval mode; one group for everything; a
 # backbone that never trains in the second phase (unfreeze forgotten).
 # expect-fail: test_mixup test_cutmix test_smooth_cross_entropy test_replace_head test_freeze test_set_train_mode test_param_groups test_fine_tune
+# visible-fail: test_cutmix test_fine_tune test_freeze test_mixup test_param_groups test_replace_head test_set_train_mode test_smooth_cross_entropy
+# visible-hint: test_mixup: Beta(alpha, alpha)
+# visible-hint: test_cutmix: lam weighs the image's own label
+# visible-hint: test_smooth_cross_entropy: the mean over its examples, not the sum
+# visible-hint: test_replace_head: keep the dropout
+# visible-hint: test_fine_tune: Call unfreeze(model) before the second phase
 # %% [mixup]
 def mixup(x, y, num_classes, alpha=0.2):
     lam = torch.rand(()).item()
