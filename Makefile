@@ -13,7 +13,8 @@
 #   make formgrader [PORT=8890]                    - nbgrader's formgrader, to grade written answers by hand
 #   make release                                   - regenerate exercises/ from solutions/
 #   make grade ASSIGNMENT=01-convolution SUBMISSIONS=path/to/submissions [GRADEBOOK=postgresql://...]
-#                                                  [CANVAS_IDS="01-convolution=4711 ..."]
+#                                                  [CANVAS_IDS="01-convolution=4711 ..."] [JOBS=2]
+#                                                  [SCHEDULER=tcp://host:8786] [REGRADE=1]
 #   make samples ASSIGNMENT=01-convolution         - sample submissions in samples/ to try `make grade` on
 #   make clean-grades [YES=1]                      - remove all grading results (asks unless YES=1)
 #   make student-edition                           - dist/student-edition(.zip): what students get (keep this repo private)
@@ -21,7 +22,7 @@
 #   make data          - download CIFAR-10 into data/ once (needs network; 163 MB)
 #   make bench         - exercise 04's convolution vs PyTorch and the naive loops (CPU)
 #   make bench-train   - training throughput: DataLoader recipe vs on-device pipeline (BENCH_ARGS=--quick on a CPU)
-#   make bench-grade   - grading speed: 20 submissions of exercise 01 with --jobs 1 and 2 (minutes)
+#   make bench-grade   - grading speed: 20 submissions of exercise 01, --jobs 1 and a 2-worker LocalCluster (minutes)
 #   make mutants       - mutation testing of the hidden tests, exercises 01-05 (MUTANTS_ARGS="--exercise 01 --jobs 2")
 SHELL := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
@@ -35,7 +36,7 @@ JOBS ?= 2
 .PHONY: book test test-fast test-slow lint lock release grade samples clean-grades clean-book help data bench bench-train bench-grade \
 	validate lab formgrader student-edition mutants
 help:
-	@sed -n '1,25p' Makefile
+	@awk '/^SHELL/ {exit} {print}' Makefile
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -83,7 +84,8 @@ release: $(VENV)/.installed
 
 grade: $(VENV)/.installed
 	@test -n "$(ASSIGNMENT)" -a -n "$(SUBMISSIONS)" || { echo "usage: make grade ASSIGNMENT=01-convolution SUBMISSIONS=folder"; exit 2; }
-	$(PY) autograder/course.py grade $(ASSIGNMENT) $(SUBMISSIONS) --jobs $(JOBS) $(foreach id,$(CANVAS_IDS),--canvas-id $(id))
+	$(PY) autograder/course.py grade $(ASSIGNMENT) $(SUBMISSIONS) --jobs $(JOBS) $(foreach id,$(CANVAS_IDS),--canvas-id $(id)) \
+		$(if $(SCHEDULER),--scheduler $(SCHEDULER)) $(if $(filter 1,$(REGRADE)),--regrade)
 
 SAMPLES ?= samples
 samples: $(VENV)/.installed
@@ -102,7 +104,8 @@ mutants: $(VENV)/.installed
 
 # Everything grading wrote, so that a trial run (make samples) does not mix with a real class.
 GRADES_FILES := autograder/submitted autograder/autograded autograder/feedback autograder/reports \
-	autograder/gradebook.db autograder/grades.csv autograder/grades-canvas.csv autograder/grades-by-student.csv
+	autograder/gradebook.db autograder/grades.csv autograder/grades-canvas.csv autograder/grades-by-student.csv \
+	autograder/ledger
 # A gradebook on a database server (GRADEBOOK=postgresql://...) is not removed: drop its database there.
 clean-grades:
 	@if [ "$(YES)" != 1 ]; then \

@@ -90,6 +90,7 @@ class Course:
         self.autograder = self.root / "autograder"
         self.db_url = gradebook_url(self.autograder)
         self.collected: dict[str, list[str]] = {}  # student -> files of the last collect()
+        self.last_batch = None  # engine.BatchReport of the last autograde()
 
     # -- running nbgrader ------------------------------------------------------------------------
     def nbgrader(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -173,45 +174,35 @@ class Course:
         return sorted(p.name for p in base.iterdir() if (p / assignment).is_dir()) if base.is_dir() else []
 
     def autograde(self, assignment: str, students: list[str] | None = None, jobs: int = 1,
-                  progress: bool = False) -> dict[str, str]:
-        """Autograde each student's submission in its own nbgrader process, ``jobs`` at a time.
+                  progress: bool = False, scheduler: str | None = None, regrade: bool = False) -> dict[str, str]:
+        """Autograde each student's submission with Dask (engine.py): on a LocalCluster of ``jobs`` worker
+        processes, or on the cluster at ``scheduler`` (tcp://HOST:8786). A submission already graded (the
+        same files, the same release: autograder/ledger) is not graded again unless ``regrade``.
 
         One broken submission (invalid JSON, a missing notebook...) does not stop the others: its
-        student gets no marks, and the returned dict maps each such student to nbgrader's message.
+        student gets no marks, and the returned dict maps each such student to nbgrader's message (or,
+        when the grading itself failed, to a message naming the worker). ``self.last_batch`` is the
+        engine's BatchReport (who was skipped, graded where, how fast).
         """
-        from concurrent.futures import ThreadPoolExecutor, as_completed
-
         from nbgrader.api import Gradebook
 
         from collect import valid_student_id
+        from engine import BatchReport, grade_batch
 
         # None: every submitted student; [] (a batch where nothing could be collected): nobody
         students = self.submitted_students(assignment) if students is None else students
         failures: dict[str, str] = {s: f"{s!r} cannot be a student id; not graded" for s in students
                                     if not valid_student_id(s)}
         students = [s for s in students if s not in failures]
-        with Gradebook(self.db_url) as gb:  # create the students first: the jobs then only add grades
+        if not students:
+            self.last_batch = BatchReport(run="")
+            return failures
+        with Gradebook(self.db_url) as gb:  # create the students first: recording then only adds grades
             for student in students:
                 gb.update_or_create_student(student)
-
-        def grade(student: str) -> tuple[str, subprocess.CompletedProcess]:
-            return student, self.nbgrader("autograde", assignment, "--force", f"--student={student}", check=False)
-
-        bar = None
-        if progress:
-            from tqdm import tqdm
-            bar = tqdm(total=len(students), desc=f"grading {assignment}", unit="submission")
-        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            for future in as_completed([pool.submit(grade, s) for s in students]):
-                student, proc = future.result()
-                if proc.returncode != 0:
-                    failures[student] = _nbgrader_errors(proc.stdout)
-                if bar is not None:
-                    bar.update(1)
-                    if proc.returncode != 0:
-                        bar.write(f"{student}: not graded: {failures[student].splitlines()[0]}")
-        if bar is not None:
-            bar.close()
+        self.last_batch = grade_batch(self, assignment, students, jobs=jobs, scheduler=scheduler,
+                                      progress=progress, regrade=regrade)
+        failures.update(self.last_batch.failures)
         return failures
 
     def feedback(self, assignment: str) -> None:
@@ -308,6 +299,16 @@ class Course:
                     sorted(tests, key=lambda t: t.grade_id), manual_score, pending)
         return result
 
+    def hand_graded(self, assignment: str) -> list[str]:
+        """The students whose submission of ASSIGNMENT has a score or a comment given by hand (formgrader)."""
+        from nbgrader.api import Gradebook
+
+        with Gradebook(self.db_url) as gb:
+            return sorted({sub.student.id for sub in gb.assignment_submissions(assignment)
+                           for nb in sub.notebooks
+                           if any(g.manual_score is not None or g.extra_credit for g in nb.grades)
+                           or any(c.manual_comment for c in nb.comments)})
+
     def autograded_notebook(self, assignment: str, student: str) -> Path:
         found = sorted((self.autograder / "autograded" / student / assignment).glob("*.ipynb"))
         if not found:
@@ -347,7 +348,13 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("grade", help="collect, autograde, generate feedback, export grades.csv")
     p.add_argument("assignment")
     p.add_argument("submissions")
-    p.add_argument("--jobs", type=int, default=1, help="submissions graded at the same time")
+    p.add_argument("--jobs", type=int, default=1, help="submissions graded at the same time: the worker processes "
+                                                        "of the LocalCluster started for this run")
+    p.add_argument("--scheduler", metavar="ADDRESS", default=os.environ.get("DASK_SCHEDULER") or None,
+                   help="grade on the existing Dask cluster at ADDRESS (tcp://HOST:8786) instead of a LocalCluster "
+                        "(default: the environment variable DASK_SCHEDULER; autograder/README.md)")
+    p.add_argument("--regrade", action="store_true",
+                   help="grade every submission again, also those already graded (same files, same release)")
     p.add_argument("--canvas-id", action="append", default=[], metavar="ASSIGNMENT=ID",
                    help="Canvas's id of an assignment, for grades-canvas.csv's column 'ASSIGNMENT (ID)' (repeat it)")
     p = sub.add_parser("scores", help="print each student's autograded score")
@@ -393,17 +400,27 @@ def main(argv: list[str] | None = None) -> int:
                   f"{layouts(args.assignment)}", file=sys.stderr)
             return 2
         course.release([args.assignment])  # make sure the gradebook knows the assignment's tests
-        problems.update(course.autograde(args.assignment, students, jobs=args.jobs, progress=True))
+        problems.update(course.autograde(args.assignment, students, jobs=args.jobs, progress=True,
+                                         scheduler=args.scheduler, regrade=args.regrade))
         for student, message in sorted(problems.items()):
             print(f"NOT GRADED {student}: {message.splitlines()[0]}", file=sys.stderr)
-        course.feedback(args.assignment)
+        # Each grading machine wrote its student's feedback; nbgrader writes it again from the gradebook, for
+        # everyone, once anything was graded by hand (the formgrader) or a feedback folder is missing.
+        graded_now = [s for s in students if s not in problems]
+        if course.hand_graded(args.assignment) or any(
+                not (course.autograder / "feedback" / s / args.assignment).is_dir() for s in graded_now):
+            course.feedback(args.assignment)
         out = course.export(canvas_ids=canvas_ids)
         from report import write_report
-        report = write_report(course, args.assignment, problems, batch=set(students) | set(problems))
+        report = write_report(course, args.assignment, problems, batch=set(students) | set(problems),
+                              grading=course.last_batch)
         graded = len(students) - len(set(problems) & set(students))
         total = len(students) + len(set(problems) - set(students))
-        print(f"graded {graded} of {total} submissions; grades: {out}; feedback: {course.autograder / 'feedback'}; "
-              f"report: {report.with_suffix('.html')} (and {report.name})")
+        batch = course.last_batch
+        run = (f" ({len(batch.graded)} in this run on {batch.engine}, {len(batch.skipped)} already graded)"
+               if batch and batch.skipped else "")
+        print(f"graded {graded} of {total} submissions{run}; grades: {out}; feedback: "
+              f"{course.autograder / 'feedback'}; report: {report.with_suffix('.html')} (and {report.name})")
         scores = course.scores(args.assignment)
         earlier = sorted(set(scores) - set(students) - set(problems))
         if earlier:

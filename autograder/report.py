@@ -253,9 +253,28 @@ def similarity_blocks(course, assignment: str, out_dir: Path) -> list:
     return blocks
 
 
+def grading_blocks(grading) -> list:
+    """The section on this run's grading (an engine.BatchReport): where it ran, how many submissions each
+    worker graded, which it could not, how many were already graded."""
+    if grading is None or not grading.run:
+        return []
+    blocks = [Heading("Grading"),
+              Para(f"{len(grading.graded)} submissions graded in this run"
+                   + (f" on {grading.engine}" if grading.engine else "")
+                   + (f" ({grading.rate():.1f} per minute)" if grading.graded else "")
+                   + f"; {len(grading.skipped)} already graded (the same submission of the same release).")]
+    workers = sorted(set(grading.workers) | set(grading.failed_on))
+    if workers:
+        blocks.append(Bullets([(w, f"graded {grading.workers.get(w, 0)}"
+                                + (f"; not graded: {', '.join(sorted(grading.failed_on[w]))}"
+                                   if grading.failed_on.get(w) else "")) for w in workers]))
+    return blocks
+
+
 def write_report(course, assignment: str, not_graded: dict[str, str] | None = None,
-                 batch: set[str] | None = None) -> Path:
-    """Write the report; ``batch``: the students of this run (the others in the gradebook are named).
+                 batch: set[str] | None = None, grading=None) -> Path:
+    """Write the report; ``batch``: the students of this run (the others in the gradebook are named);
+    ``grading``: the engine's BatchReport of this run (the workers, and what failed on each).
     Returns the path of report.md (report.html is beside it)."""
     not_graded = not_graded or {}
     scores = course.scores(assignment)
@@ -328,6 +347,7 @@ def write_report(course, assignment: str, not_graded: dict[str, str] | None = No
         blocks += [Heading("Not graded"),
                    Bullets([(student, shorten(msg.splitlines()[0] if msg else "", 500))
                             for student, msg in sorted(not_graded.items())])]
+    blocks += grading_blocks(grading)
     (out_dir / "report.html").write_text(to_html(blocks, f"Class report: {assignment}"), encoding="utf-8")
     path = out_dir / "report.md"
     path.write_text(to_markdown(blocks), encoding="utf-8")

@@ -21,6 +21,7 @@ from __future__ import annotations
 import io
 import multiprocessing
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -90,8 +91,40 @@ def nbgrader_main(args: list[str]) -> int:
     return 0
 
 
+def _die_with_parent() -> None:
+    """SIGTERM when the server that forked this process exits: the server exits with the process that
+    started it (a grading worker that was killed, a coordinator stopped with Ctrl-C), and a command left
+    running would grade for nobody. SIGTERM, not SIGKILL: nbgrader then shuts its kernel down.
+
+    multiprocessing gives every forked process the write end of the pipe by which the server learns that
+    its starter is gone (the server stays while a process holds it): this process lets go of it, so that
+    the server exits when its starter does, whatever commands are still running."""
+    from multiprocessing import forkserver
+
+    server = getattr(forkserver, "_forkserver", None)
+    alive = getattr(server, "_forkserver_alive_fd", None)
+    if alive is not None:
+        os.close(alive)
+        server._forkserver_alive_fd = None
+    parent = os.getppid()
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: the command runs to its end
+        return
+    signal.signal(signal.SIGTERM, _terminated)
+    if os.getppid() != parent:  # the server was gone before the prctl
+        os._exit(128 + signal.SIGTERM)
+
+
+def _terminated(signum, frame):
+    raise SystemExit(128 + signum)
+
+
 def _child(target, args: list[str], cwd: str, env: dict[str, str], log_path: str) -> None:
     """In the forked process: the command's folder and environment, its output into the log file."""
+    _die_with_parent()
     log_fd = os.open(log_path, os.O_WRONLY | os.O_APPEND)
     os.chdir(cwd)
     os.environ.clear()

@@ -77,6 +77,47 @@ def test_nbgrader_runs_through_the_runner(tmp_path):
     assert failed.returncode != 0 and "no-such-assignment" in failed.stdout
 
 
+def test_a_command_ends_when_the_process_that_started_it_is_killed(tmp_path):
+    """A grading worker (or coordinator) killed mid-command leaves no command grading for nobody: the
+    server exits with the process that started it, and each command with its server (PR_SET_PDEATHSIG)."""
+    import subprocess
+    import time
+
+    import psutil
+
+    pidfile = tmp_path / "pid"
+    (tmp_path / "sleeper_mod.py").write_text(
+        "import os, time\n\ndef sleeper(args):\n    open(args[0], 'w').write(str(os.getpid()))\n"
+        "    time.sleep(600)\n    return 0\n")
+    starter = tmp_path / "starter.py"
+    starter.write_text(f"import os, sys\nsys.path[:0] = [{str(tmp_path)!r}, {str(REPO / 'autograder')!r}]\n"
+                       "import runner, sleeper_mod\nif __name__ == '__main__':\n"
+                       f"    runner.call(sleeper_mod.sleeper, [{str(pidfile)!r}], {str(tmp_path)!r},\n"
+                       "                dict(os.environ))\n")
+    proc = subprocess.Popen([sys.executable, str(starter)])
+    try:
+        deadline = time.monotonic() + 600
+        while not (pidfile.exists() and pidfile.read_text()) and time.monotonic() < deadline:
+            assert proc.poll() is None, "the starter ended before its command ran"
+            time.sleep(0.5)
+        child = psutil.Process(int(pidfile.read_text()))
+        assert child.is_running() and child.ppid() != proc.pid  # forked by the server, not by the starter
+    finally:
+        proc.kill()
+        proc.wait()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if child.status() == psutil.STATUS_ZOMBIE:
+                break
+        except psutil.NoSuchProcess:
+            break
+        time.sleep(0.5)
+    else:
+        child.kill()
+        raise AssertionError("the command went on after the process that started it was killed")
+
+
 def test_the_course_launches_through_the_runner_unless_told_otherwise(tmp_path, monkeypatch):
     """Course.nbgrader forks from the server by default, runs `python -m nbgrader` with
     CNN_GRADE_LAUNCH=subprocess, and refuses a launch it does not know (rather than guessing)."""
