@@ -241,15 +241,16 @@ def by_test(scores, student):
 
 
 def hidden_lines(assignment: str) -> list[str]:
-    """Every line of the hidden tests long enough to be recognised (and not also in, or part of a line of,
-    the visible tests, which the outputs may quote)."""
+    """Every line of the hidden tests long enough to be recognised and not in the release (which shows the
+    visible tests, the fully visible test cells and the setup: the outputs may quote any of those)."""
     nb = nbformat.read(REPO / "solutions" / assignment / f"{assignment}.ipynb", as_version=4)
-    visible, hidden = set(), set()
+    release = nbformat.read(REPO / "exercises" / assignment / f"{assignment}.ipynb", as_version=4)
+    visible = {line.strip() for cell in release.cells for line in cell.source.splitlines()}
+    hidden = set()
     for cell in nb.cells:
         if cell.metadata.get("nbgrader", {}).get("grade") and "### BEGIN HIDDEN TESTS" in cell.source:
-            head, _, rest = cell.source.partition("### BEGIN HIDDEN TESTS")
-            visible.update(line.strip() for line in head.splitlines())
-            hidden.update(line.strip() for line in rest.split("### END HIDDEN TESTS")[0].splitlines())
+            for part in cell.source.split("### BEGIN HIDDEN TESTS")[1:]:
+                hidden.update(line.strip() for line in part.split("### END HIDDEN TESTS")[0].splitlines())
     return sorted(line for line in hidden - visible if len(line) >= 25 and not any(line in v for v in visible))
 
 
