@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 
 import steps
+import test_grading  # noqa: F401  (registers the grade-ASSIGNMENT steps these tests read)
 from grading import ANSWERS, REPO, Course, answers, error_names, scores_from_json
 
 from checker import Remote, StudentError, free_names, student_exception  # noqa: E402  (autograder/)
